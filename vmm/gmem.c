@@ -1,0 +1,57 @@
+/* Guest physical memory lookups, bounds-checked against the slot table. */
+#include "vmm/gmem.h"
+
+#include <errno.h>
+#include <string.h>
+
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (len == 0 || __builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	for (unsigned int i = 0; i < m->nslots; i++) {
+		const struct gmem_slot *s = &m->slots[i];
+
+		if (gpa >= s->gpa && end <= s->gpa + s->size)
+			return s->hva + (gpa - s->gpa);
+	}
+	return NULL;
+}
+
+int gmem_add_slot(struct gmem *m, uint64_t gpa, uint64_t size, void *hva)
+{
+	uint64_t end;
+
+	if (m->nslots == GMEM_MAX_SLOTS || size == 0 || __builtin_add_overflow(gpa, size, &end))
+		return -EINVAL;
+	for (unsigned int i = 0; i < m->nslots; i++) {
+		const struct gmem_slot *s = &m->slots[i];
+
+		if (gpa < s->gpa + s->size && s->gpa < end)
+			return -EINVAL;
+	}
+	m->slots[m->nslots++] = (struct gmem_slot){ .gpa = gpa, .size = size, .hva = hva };
+	m->ram_size += size;
+	return 0;
+}
+
+bool gmem_read(const struct gmem *m, void *dst, uint64_t gpa, uint64_t len)
+{
+	const void *p = gmem_ptr(m, gpa, len);
+
+	if (!p)
+		return false;
+	memcpy(dst, p, len);
+	return true;
+}
+
+bool gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = gmem_ptr(m, gpa, len);
+
+	if (!p)
+		return false;
+	memcpy(p, src, len);
+	return true;
+}
