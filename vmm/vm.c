@@ -1,0 +1,335 @@
+/* VM life: guest RAM, KVM objects, devices and vCPUs, created in this visible order. */
+#include "vmm/vm.h"
+#include "boot/bzimage.h"
+#include "boot/layout.h"
+#include "boot/linux.h"
+#include "vmm/kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_KERNEL_SIZE (256ull << 20)
+
+/* Reads a whole regular file, refusing anything else by name. */
+static int read_file(const char *what, const char *path, uint64_t max, uint8_t **buf, size_t *size,
+		     char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open %s '%s': %s", what, path, strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(err, errlen, "%s '%s' is too large (%lld bytes)", what, path,
+			 (long long)st.st_size);
+		r = -EFBIG;
+		goto out;
+	}
+	*size = st.st_size;
+	*buf = malloc(*size ? *size : 1);
+	if (!*buf) {
+		snprintf(err, errlen, "out of memory reading %s '%s'", what, path);
+		r = -ENOMEM;
+		goto out;
+	}
+	while (got < *size) {
+		n = read(fd, *buf + got, *size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot read %s '%s': %s", what, path,
+				 n < 0 ? strerror(errno) : "file shrank");
+			free(*buf);
+			*buf = NULL;
+			r = -EIO;
+			goto out;
+		}
+		got += n;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* Opens the initrd and reports its size; the bytes go straight to guest RAM later. */
+static int open_initrd(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open initrd '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		snprintf(err, errlen, "initrd '%s' is not a non-empty regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+static int read_full(int fd, uint8_t *dst, uint64_t size)
+{
+	uint64_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, dst + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += n;
+	}
+	return 0;
+}
+
+static int map_ram(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t low = vm->ram_size < MEM_32BIT_GAP_START ? vm->ram_size : MEM_32BIT_GAP_START;
+
+	/* NORESERVE: the guest's RAM is faulted in only as it touches it. */
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
+			 (unsigned long long)(vm->ram_size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	gmem_add_slot(&vm->mem, 0, low, vm->ram);
+	if (vm->ram_size > low)
+		gmem_add_slot(&vm->mem, MEM_4G, vm->ram_size - low, vm->ram + low);
+	return 0;
+}
+
+static int build_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen);
+
+int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t errlen)
+{
+	struct boot_linux_args args = { .cmdline = cfg->cmdline };
+	struct bzimage kernel;
+	uint8_t *image = NULL;
+	size_t image_size;
+	int initrd_fd = -1;
+	int r;
+
+	vm->cfg = cfg;
+	vm->ncpus = cfg->cpus;
+	vm->ram_size = cfg->memory;
+	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
+
+	r = read_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &image, &image_size, err, errlen);
+	if (r < 0)
+		return r;
+	r = bzimage_parse(image, image_size, &kernel, err + 0, errlen);
+	if (r < 0) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "kernel '%s': %s", cfg->kernel, why);
+		goto out;
+	}
+	if (cfg->initrd) {
+		initrd_fd = open_initrd(cfg->initrd, &args.initrd_size, err, errlen);
+		if (initrd_fd < 0) {
+			r = initrd_fd;
+			goto out;
+		}
+	}
+	r = map_ram(vm, err, errlen);
+	if (r < 0)
+		goto out;
+	r = build_acpi(vm, &args.rsdp_addr, err, errlen);
+	if (r < 0)
+		goto out;
+	args.kernel = &kernel;
+	r = boot_linux_load(&vm->mem, &args, err, errlen);
+	if (r < 0)
+		goto out;
+	if (initrd_fd >= 0) {
+		r = read_full(initrd_fd, gmem_ptr(&vm->mem, args.initrd_addr, args.initrd_size),
+			      args.initrd_size);
+		if (r < 0)
+			snprintf(err, errlen, "cannot read initrd '%s': %s", cfg->initrd, strerror(-r));
+	}
+out:
+	if (initrd_fd >= 0)
+		close(initrd_fd);
+	free(image);
+	return r;
+}
+
+static void uart_set_irq(void *ctx, bool level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = UART_COM1_IRQ, .level = level };
+
+	ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+	(void)ctx;
+	while (write(STDOUT_FILENO, &byte, 1) < 0 && (errno == EINTR || errno == EAGAIN))
+		;
+}
+
+static void platform_stop(void *ctx, int status)
+{
+	vm_request_stop(ctx, status);
+}
+
+int vm_create(struct vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	r = kvm_open(vm, err, errlen);
+	if (r < 0)
+		return r;
+	r = kvm_create_vm(vm, err, errlen);
+	if (r < 0)
+		return r;
+
+	iobus_init(&vm->pio, "pio", vm->cfg->debug);
+	iobus_init(&vm->mmio, "mmio", vm->cfg->debug);
+	uart_init(&vm->uart, uart_set_irq, uart_tx, vm);
+	platform_init(&vm->platform, platform_stop, vm);
+	r = iobus_register(&vm->pio, UART_COM1_BASE, 8, &uart_ops, &vm->uart);
+	if (!r)
+		r = platform_register(&vm->platform, &vm->pio);
+	if (r < 0) {
+		snprintf(err, errlen, "registering platform devices: %s", strerror(-r));
+		return r;
+	}
+
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		snprintf(err, errlen, "out of memory for %u vCPUs", vm->ncpus);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		r = vcpu_create(&vm->vcpus[i], vm, i, err, errlen);
+		if (r < 0)
+			return r;
+		vm->ncreated = i + 1;
+	}
+	return 0;
+}
+
+int vm_start(struct vm *vm, char *err, size_t errlen)
+{
+	int r = vcpu_init_signals();
+
+	for (unsigned int i = 0; !r && i < vm->ncpus; i++)
+		r = vcpu_start(&vm->vcpus[i]);
+	if (r < 0)
+		snprintf(err, errlen, "starting vCPU threads: %s", strerror(-r));
+	return r;
+}
+
+void vm_request_stop(struct vm *vm, int status)
+{
+	bool expected = false;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, true))
+		return;
+	vm->stop_status = status;
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with one write; nothing to do. */
+	}
+}
+
+void vm_fail(struct vm *vm, const char *fmt, ...)
+{
+	bool expected = false;
+	uint64_t one = 1;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, true))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(vm->fail_msg, sizeof(vm->fail_msg), fmt, ap);
+	va_end(ap);
+	vm->stop_status = STOP_VM_FAIL;
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
+	}
+}
+
+void vm_stop_vcpus(struct vm *vm)
+{
+	atomic_store(&vm->stopping, true);
+	for (unsigned int i = 0; i < vm->ncreated; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->ncreated; i++)
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+}
+
+void vm_print_stats(const struct vm *vm, FILE *out)
+{
+	fprintf(out, "minivmm: stats: exits by reason (all vCPUs):");
+	for (int s = 0; s < VCPU_STAT_COUNT; s++) {
+		uint64_t sum = 0;
+
+		for (unsigned int i = 0; i < vm->ncreated; i++)
+			sum += vm->vcpus[i].stats[s];
+		fprintf(out, " %s=%llu", vcpu_stat_names[s], (unsigned long long)sum);
+	}
+	fprintf(out, " unclaimed_pio=%llu unclaimed_mmio=%llu\n",
+		(unsigned long long)vm->pio.unclaimed, (unsigned long long)vm->mmio.unclaimed);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->ncreated; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	free(vm->cpuid);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+}
+
+static int build_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
+{
+	(void)vm;
+	(void)err;
+	(void)errlen;
+	*rsdp = 0; /* filled in once boot/acpi.c lands */
+	return 0;
+}
