@@ -160,6 +160,8 @@ void pci_cfg_access(struct pci_bus *bus, unsigned int slot, unsigned int fn, uin
 		else
 			cap_write(d, off, v, len);
 	} else {
+		if (off >= 0x40 && d->ops && d->ops->cfg_read)
+			d->ops->cfg_read(d, off, len);
 		v = cfg_get(d, off, len);
 		memcpy(data, &v, len);
 	}

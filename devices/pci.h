@@ -18,6 +18,8 @@ struct pci_dev;
 struct pci_dev_ops {
 	/* The guest wrote [off, off + len) at or above 0x40, after the write mask was applied. */
 	void (*cfg_write)(struct pci_dev *d, uint32_t off, uint32_t len);
+	/* The guest is about to read [off, off + len) at or above 0x40: refresh it if it is live. */
+	void (*cfg_read)(struct pci_dev *d, uint32_t off, uint32_t len);
 	/* BAR bar now decodes at addr (0: not decoded any more); was at old (0: was not). */
 	void (*bar_moved)(struct pci_dev *d, int bar, uint64_t old, uint64_t addr);
 };
