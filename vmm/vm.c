@@ -226,6 +226,10 @@ int vm_create(struct vm *vm, char *err, size_t errlen)
 	r = iobus_register(&vm->pio, UART_COM1_BASE, 8, &uart_ops, &vm->uart);
 	if (!r)
 		r = platform_register(&vm->platform, &vm->pio);
+	irq_router_init(&vm->irq, vm->vm_fd);
+	if (!r)
+		r = pci_bus_init(&vm->pci, &vm->pio, &vm->mmio, PCI_ECAM_BASE, PCI_MMIO_BASE,
+				 PCI_MMIO_SIZE);
 	if (r < 0) {
 		snprintf(err, errlen, "registering platform devices: %s", strerror(-r));
 		return r;

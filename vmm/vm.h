@@ -2,11 +2,13 @@
 #ifndef MINIVMM_VMM_VM_H
 #define MINIVMM_VMM_VM_H
 
+#include "devices/pci.h"
 #include "devices/platform.h"
 #include "devices/uart.h"
 #include "vmm/config.h"
 #include "vmm/gmem.h"
 #include "vmm/iobus.h"
+#include "vmm/irq.h"
 #include "vmm/vcpu.h"
 
 #include <stdatomic.h>
@@ -23,6 +25,8 @@ struct vm {
 	struct iobus pio, mmio;
 	struct uart uart;
 	struct platform platform;
+	struct irq_router irq;
+	struct pci_bus pci;
 	struct vcpu *vcpus;
 	unsigned int ncpus;
 	unsigned int ncreated; /* vCPUs that exist: the ones to kick, join and destroy */
