@@ -11,6 +11,7 @@
 #include <linux/virtio_pci.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -53,7 +54,7 @@ static uint16_t msix_control(const struct vpci *v)
 	return c;
 }
 
-/* Delivers vector vec through its irqfd, or marks it pending if masked (PCI MSI-X rules). */
+/* Delivers vector vec through its irqfd, or marks it pending if masked (PCI MSI-X rules). msix_lock held. */
 static void fire_vector(struct vpci *v, uint16_t vec)
 {
 	uint16_t ctrl = msix_control(v);
@@ -72,7 +73,7 @@ static void fire_vector(struct vpci *v, uint16_t vec)
 	}
 }
 
-/* Re-sends a vector's message to KVM and delivers what waited while it was masked. */
+/* Re-sends a vector's message to KVM and delivers what waited while it was masked. msix_lock held. */
 static void sync_vector(struct vpci *v, uint16_t vec)
 {
 	const struct vpci_msix_entry *e = &v->msix[vec];
@@ -96,6 +97,7 @@ static void device_reset(struct vpci *v)
 	v->driver_features = 0;
 	v->status = 0;
 	v->isr = 0;
+	v->needs_reset = false;
 	v->msix_config = VIRTIO_MSI_NO_VECTOR;
 	v->queue_select = 0;
 	for (unsigned int q = 0; q < VPCI_MAX_QUEUES; q++)
@@ -103,11 +105,14 @@ static void device_reset(struct vpci *v)
 							.msix_vector = VIRTIO_MSI_NO_VECTOR };
 }
 
-static void set_needs_reset_locked(struct vpci *v)
+/* Any thread; takes msix_lock only. */
+static void signal_needs_reset(struct vpci *v)
 {
-	v->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	v->needs_reset = true;
 	v->isr |= VIRTIO_PCI_ISR_CONFIG;
-	fire_vector(v, v->msix_config);
+	pthread_mutex_lock(&v->msix_lock);
+	fire_vector(v, __atomic_load_n(&v->msix_config, __ATOMIC_RELAXED));
+	pthread_mutex_unlock(&v->msix_lock);
 }
 
 static void status_write(struct vpci *v, uint8_t val)
@@ -123,12 +128,12 @@ static void status_write(struct vpci *v, uint8_t val)
 	    ((v->driver_features & ~v->desc.features) ||
 	     !(v->driver_features & (1ull << VIRTIO_F_VERSION_1))))
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-	v->status = val | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
+	v->status = val & ~VIRTIO_CONFIG_S_NEEDS_RESET; /* the device's bit; see needs_reset */
 	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		if (!(val & VIRTIO_CONFIG_S_FEATURES_OK) ||
 		    v->desc.ops->activate(v->desc.dev, v->driver_features, v->queues,
 					  v->desc.num_queues) < 0)
-			set_needs_reset_locked(v);
+			signal_needs_reset(v);
 	}
 }
 
@@ -159,7 +164,7 @@ static uint32_t common_read(struct vpci *v, uint32_t off)
 	case VIRTIO_PCI_COMMON_NUMQ:
 		return v->desc.num_queues;
 	case VIRTIO_PCI_COMMON_STATUS:
-		return v->status;
+		return v->status | (v->needs_reset ? VIRTIO_CONFIG_S_NEEDS_RESET : 0);
 	case VIRTIO_PCI_COMMON_CFGGENERATION:
 		return 0; /* the configuration never changes under the driver */
 	case VIRTIO_PCI_COMMON_Q_SELECT:
@@ -222,7 +227,8 @@ static void common_write(struct vpci *v, uint32_t off, uint32_t val)
 			set_hi(&v->driver_features, val);
 		return;
 	case VIRTIO_PCI_COMMON_MSIX:
-		v->msix_config = val < nvectors(v) ? val : VIRTIO_MSI_NO_VECTOR;
+		__atomic_store_n(&v->msix_config, val < nvectors(v) ? val : VIRTIO_MSI_NO_VECTOR,
+				 __ATOMIC_RELAXED);
 		return;
 	case VIRTIO_PCI_COMMON_STATUS:
 		status_write(v, val);
@@ -316,17 +322,18 @@ static void bar_read(void *opaque, uint64_t offset, void *data, uint32_t len)
 		else
 			val = common_read(v, base);
 	} else if (off < BAR_DEVICE) {
-		if (off == BAR_ISR) {
-			val = v->isr; /* reading the ISR clears it (4.1.4.5) */
-			v->isr = 0;
-		}
+		if (off == BAR_ISR)
+			val = atomic_exchange(&v->isr, 0); /* reading the ISR clears it (4.1.4.5) */
 	} else if (off < BAR_NOTIFY) {
 		if (off - BAR_DEVICE + len <= v->desc.config_size)
 			v->desc.ops->config_read(v->desc.dev, off - BAR_DEVICE, &val, len);
-	} else if (off >= BAR_MSIX_TABLE && len == 4) {
-		val = msix_read(v, off);
 	}
 	pthread_mutex_unlock(&v->lock);
+	if (off >= BAR_MSIX_TABLE && len == 4) {
+		pthread_mutex_lock(&v->msix_lock);
+		val = msix_read(v, off);
+		pthread_mutex_unlock(&v->msix_lock);
+	}
 	memcpy(data, &val, len);
 }
 
@@ -347,14 +354,20 @@ static void bar_write(void *opaque, uint64_t offset, const void *data, uint32_t 
 		}
 		return;
 	}
+	if (off >= BAR_MSIX_TABLE) {
+		if (len == 4) {
+			pthread_mutex_lock(&v->msix_lock);
+			msix_write(v, off, val);
+			pthread_mutex_unlock(&v->msix_lock);
+		}
+		return;
+	}
 	pthread_mutex_lock(&v->lock);
 	if (off < BAR_ISR)
 		common_write(v, off, val);
 	else if (off >= BAR_DEVICE && off < BAR_NOTIFY &&
 		 off - BAR_DEVICE + len <= v->desc.config_size)
 		v->desc.ops->config_write(v->desc.dev, off - BAR_DEVICE, &val, len);
-	else if (off >= BAR_MSIX_TABLE && len == 4)
-		msix_write(v, off, val);
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -410,10 +423,10 @@ static void cfg_write(struct pci_dev *d, uint32_t off, uint32_t len)
 	if (off <= d->cfg[PCI_CAPABILITY_LIST] + MSIX_CAP_CONTROL + 1u &&
 	    off + len > d->cfg[PCI_CAPABILITY_LIST] + (uint32_t)MSIX_CAP_CONTROL) {
 		/* MSI-X enabled or function mask changed: routes and pending bits follow. */
-		pthread_mutex_lock(&v->lock);
+		pthread_mutex_lock(&v->msix_lock);
 		for (unsigned int vec = 0; vec < nvectors(v); vec++)
 			sync_vector(v, vec);
-		pthread_mutex_unlock(&v->lock);
+		pthread_mutex_unlock(&v->msix_lock);
 	}
 }
 
@@ -491,6 +504,7 @@ int vpci_init(struct vpci *v, const struct vpci_device_desc *desc, int vm_fd,
 	v->vm_fd = vm_fd;
 	v->router = router;
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->msix_lock, NULL);
 	pci_dev_init(&v->pci, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + desc->device_id,
 		     (uint32_t)desc->pci_class << 8, 1, VIRTIO_PCI_VENDOR, desc->device_id);
 	v->pci.ops = &vpci_pci_ops;
@@ -529,18 +543,18 @@ int vpci_kick_fd(const struct vpci *v, unsigned int q)
 
 void vpci_notify_queue(struct vpci *v, unsigned int q)
 {
-	pthread_mutex_lock(&v->lock);
+	if (q >= v->desc.num_queues)
+		return;
 	v->isr |= VIRTIO_PCI_ISR_QUEUE_BIT;
-	if (q < v->desc.num_queues)
-		fire_vector(v, v->queues[q].msix_vector);
-	pthread_mutex_unlock(&v->lock);
+	pthread_mutex_lock(&v->msix_lock);
+	/* The vector cannot change while the queue is live (common_write freezes it). */
+	fire_vector(v, v->queues[q].msix_vector);
+	pthread_mutex_unlock(&v->msix_lock);
 }
 
 void vpci_set_needs_reset(struct vpci *v)
 {
-	pthread_mutex_lock(&v->lock);
-	set_needs_reset_locked(v);
-	pthread_mutex_unlock(&v->lock);
+	signal_needs_reset(v);
 }
 
 void vpci_destroy(struct vpci *v)

@@ -54,12 +54,21 @@ struct vpci {
 	struct vpci_device_desc desc;
 	int vm_fd;
 	struct irq_router *router;
-	pthread_mutex_t lock; /* all registers below; vCPU threads and the device's I/O thread */
+	/*
+	 * lock: the common registers, taken by vCPU threads; the device's reset
+	 * and activate hooks run under it. msix_lock: the MSI-X table and
+	 * pending bits, taken by vCPU threads and by the I/O thread to interrupt.
+	 * Order: lock before msix_lock. The I/O thread never takes lock, so a
+	 * reset may wait for it without deadlock.
+	 */
+	pthread_mutex_t lock;
+	pthread_mutex_t msix_lock;
 
 	uint32_t device_feature_select, driver_feature_select;
 	uint64_t driver_features;
 	uint8_t status;
-	uint8_t isr;
+	_Atomic uint8_t isr;          /* read-to-clear; set by the I/O thread */
+	_Atomic bool needs_reset;     /* DEVICE_NEEDS_RESET, set by the I/O thread */
 	uint16_t msix_config;
 	uint16_t queue_select;
 	struct vpci_queue_cfg queues[VPCI_MAX_QUEUES];
@@ -71,7 +80,7 @@ struct vpci {
 	int kickfd[VPCI_MAX_QUEUES]; /* ioeventfds; the device polls these */
 	uint64_t notify_base;       /* guest address of the notify region, 0: not mapped */
 	uint8_t pcicfg_cap;          /* offset of the PCI configuration access capability */
-	uint64_t interrupts;         /* statistics */
+	_Atomic uint64_t interrupts; /* statistics */
 };
 
 /* Builds the PCI function and its eventfds; the caller then plugs v->pci into the bus. */
