@@ -4,6 +4,7 @@
  * bits are the PCI Local Bus spec's, named as in linux/pci_regs.h.
  */
 #include "devices/pci.h"
+#include "vmm/trace.h"
 
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -96,6 +97,11 @@ static void update_bars(struct pci_bus *bus, struct pci_dev *d)
 		/* A BAR moved on top of another range stays dark rather than stealing it. */
 		if (want && iobus_register(bus->mmio, want, d->bar_size[i], d->bar_ops[i], d->opaque) == 0)
 			d->bar_mapped[i] = want;
+		trace(TRACE_PCI, "pci", "%04x:%04x BAR%d %s 0x%llx (size 0x%x)%s",
+		      cfg_get(d, PCI_VENDOR_ID, 2), cfg_get(d, PCI_DEVICE_ID, 2), i,
+		      d->bar_mapped[i] ? (old ? "moved to" : "decodes at") : "off, was at",
+		      (unsigned long long)(d->bar_mapped[i] ? d->bar_mapped[i] : old), d->bar_size[i],
+		      want && !d->bar_mapped[i] ? " refused: overlaps another range" : "");
 		if (d->ops && d->ops->bar_moved)
 			d->ops->bar_moved(d, i, old, d->bar_mapped[i]);
 	}
@@ -155,6 +161,8 @@ void pci_cfg_access(struct pci_bus *bus, unsigned int slot, unsigned int fn, uin
 	pthread_mutex_lock(&bus->lock);
 	if (is_write) {
 		memcpy(&v, data, len);
+		trace(TRACE_PCI, "pci", "00:%02x.0 config write 0x%02x len %u = 0x%x", slot, off, len,
+		      v);
 		if (off < 0x40)
 			header_write(bus, d, off, v, len);
 		else

@@ -3,6 +3,7 @@
  * and linux/virtio_pci.h, so a grep for a field lands on its reader and writer.
  */
 #include "virtio/pci_transport.h"
+#include "vmm/trace.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -82,8 +83,10 @@ static void sync_vector(struct vpci *v, uint16_t vec)
 	if (!(ctrl & PCI_MSIX_FLAGS_ENABLE) || (e->ctrl & MSIX_CTRL_MASKED))
 		return;
 	/* A nonsense address or data from the guest is KVM's to refuse; the vector stays dead. */
-	irq_set_msi_route(v->router, v->gsi[vec], ((uint64_t)e->addr_hi << 32) | e->addr_lo,
-			  e->data);
+	if (irq_set_msi_route(v->router, v->gsi[vec], ((uint64_t)e->addr_hi << 32) | e->addr_lo,
+			      e->data) < 0)
+		trace(TRACE_MSIX, "msix", "vector %u: KVM refused the route (addr 0x%x data 0x%x)",
+		      vec, e->addr_lo, e->data);
 	if (!(ctrl & PCI_MSIX_FLAGS_MASKALL) && (v->msix_pending & (1ull << vec))) {
 		v->msix_pending &= ~(1ull << vec);
 		fire_vector(v, vec);
@@ -119,6 +122,11 @@ static void status_write(struct vpci *v, uint8_t val)
 {
 	uint8_t old = v->status;
 
+	trace(TRACE_VIRTIO, "virtio", "type %u status 0x%02x -> 0x%02x%s%s%s%s%s",
+	      v->desc.device_id, old, val, val & VIRTIO_CONFIG_S_ACKNOWLEDGE ? " ACK" : "",
+	      val & VIRTIO_CONFIG_S_DRIVER ? " DRIVER" : "",
+	      val & VIRTIO_CONFIG_S_FEATURES_OK ? " FEATURES_OK" : "",
+	      val & VIRTIO_CONFIG_S_DRIVER_OK ? " DRIVER_OK" : "", val == 0 ? " (reset)" : "");
 	if (val == 0) {
 		device_reset(v);
 		return;
@@ -126,8 +134,14 @@ static void status_write(struct vpci *v, uint8_t val)
 	/* 3.1.1: FEATURES_OK only sticks if the driver took a subset that includes VERSION_1. */
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((v->driver_features & ~v->desc.features) ||
-	     !(v->driver_features & (1ull << VIRTIO_F_VERSION_1))))
+	     !(v->driver_features & (1ull << VIRTIO_F_VERSION_1)))) {
+		trace(TRACE_VIRTIO, "virtio", "features 0x%llx refused (offered 0x%llx)",
+		      (unsigned long long)v->driver_features, (unsigned long long)v->desc.features);
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	} else if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		trace(TRACE_VIRTIO, "virtio", "features negotiated: offered 0x%llx, driver took 0x%llx",
+		      (unsigned long long)v->desc.features, (unsigned long long)v->driver_features);
+	}
 	v->status = val & ~VIRTIO_CONFIG_S_NEEDS_RESET; /* the device's bit; see needs_reset */
 	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		if (!(val & VIRTIO_CONFIG_S_FEATURES_OK) ||
@@ -249,6 +263,10 @@ static void common_write(struct vpci *v, uint32_t off, uint32_t val)
 		break;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		q->enabled = val == 1;
+		trace(TRACE_VIRTIO, "virtio", "queue %u enabled: size %u vector %u desc 0x%llx "
+		      "driver 0x%llx device 0x%llx", v->queue_select, q->size, q->msix_vector,
+		      (unsigned long long)q->desc, (unsigned long long)q->driver,
+		      (unsigned long long)q->device);
 		break;
 	case VIRTIO_PCI_COMMON_Q_DESCLO:
 		set_lo(&q->desc, val);
@@ -291,6 +309,8 @@ static void msix_write(struct vpci *v, uint32_t off, uint32_t val)
 	if (word == 3)
 		val &= MSIX_CTRL_MASKED; /* other vector-control bits are reserved */
 	((uint32_t *)&v->msix[vec])[word] = val;
+	trace(TRACE_MSIX, "msix", "vector %u %s = 0x%x", vec,
+	      (const char *[]){ "addr_lo", "addr_hi", "data", "ctrl" }[word], val);
 	sync_vector(v, vec);
 }
 

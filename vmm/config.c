@@ -1,5 +1,6 @@
 /* Command-line parsing: every option checked here, so later code can trust cfg. */
 #include "vmm/config.h"
+#include "vmm/trace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -128,6 +129,8 @@ void config_usage(FILE *out)
 		"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
 		"      --stats           print VM exit counts by reason at exit\n"
 		"      --debug           log unhandled port and MMIO accesses to stderr\n"
+		"      --trace[=CATS]    trace events to stderr; CATS: all (default) or a list of\n"
+		"                        exit,pci,virtio,msix,blk\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -158,7 +161,7 @@ static bool cmdline_has_console(const char *cmdline)
 
 enum config_result config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	enum { OPT_STATS = 256, OPT_DEBUG };
+	enum { OPT_STATS = 256, OPT_DEBUG, OPT_TRACE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -169,6 +172,7 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -232,6 +236,13 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
+			break;
+		case OPT_TRACE:
+			if (trace_parse(optarg, &cfg->trace) < 0) {
+				set_err(err, errlen, "--trace '%s': categories are all or %s", optarg,
+					trace_categories);
+				return CONFIG_ERROR;
+			}
 			break;
 		case 'h':
 			config_usage(stdout);

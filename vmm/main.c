@@ -2,6 +2,7 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/kvm.h"
+#include "vmm/trace.h"
 #include "vmm/vm.h"
 
 #include <errno.h>
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 	case CONFIG_OK:
 		break;
 	}
+	trace_mask = cfg.trace;
 	if (vm_prepare_memory(&vm, &cfg, err, sizeof(err)) < 0 || vm_create(&vm, err, sizeof(err)) < 0 ||
 	    setup_loop(&loop, &vm, cfg.timeout, err, sizeof(err)) < 0) {
 		fprintf(stderr, "minivmm: error: %s\n", err);

@@ -1,6 +1,7 @@
 /* vCPU set-up (CPUID, MSRs, LAPIC, registers) and the thread that runs KVM_RUN. */
 #include "vmm/vcpu.h"
 #include "boot/cpu_state.h"
+#include "vmm/trace.h"
 #include "vmm/vm.h"
 
 #include <errno.h>
@@ -213,10 +214,37 @@ static void handle_system_event(struct vcpu *v)
 	}
 }
 
+static void trace_exit(struct vcpu *v)
+{
+	static _Atomic unsigned int traced;
+	struct kvm_run *run = v->run;
+	unsigned int n = traced++;
+
+	if (n > TRACE_EXIT_LIMIT)
+		return;
+	if (n == TRACE_EXIT_LIMIT) {
+		trace_printf("exit", "further exits are counted, not traced (see --stats)");
+		return;
+	}
+	if (run->exit_reason == KVM_EXIT_IO)
+		trace_printf("exit", "vcpu%u io %s port 0x%x size %u count %u", v->id,
+			     run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+			     run->io.size, run->io.count);
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		trace_printf("exit", "vcpu%u mmio %s 0x%llx len %u", v->id,
+			     run->mmio.is_write ? "write" : "read",
+			     (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+	else
+		trace_printf("exit", "vcpu%u reason %u", v->id, run->exit_reason);
+}
+
 /* One exit; returns false when this vCPU must stop. */
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+
+	if (__builtin_expect(trace_mask & TRACE_EXIT, 0))
+		trace_exit(v);
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
