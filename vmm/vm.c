@@ -1,5 +1,6 @@
 /* VM life: guest RAM, KVM objects, devices and vCPUs, created in this visible order. */
 #include "vmm/vm.h"
+#include "boot/acpi_tables.h"
 #include "boot/bzimage.h"
 #include "boot/layout.h"
 #include "boot/linux.h"
@@ -331,9 +332,11 @@ void vm_destroy(struct vm *vm)
 
 static int build_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 {
-	(void)vm;
-	(void)err;
-	(void)errlen;
-	*rsdp = 0; /* filled in once boot/acpi.c lands */
-	return 0;
+	struct acpit_config c = { .ncpus = vm->ncpus, .base = BOOT_ACPI_ADDR };
+	uint8_t *dst = gmem_ptr(&vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE);
+	int r = dst ? acpit_build(dst, BOOT_ACPI_SIZE, &c, rsdp) : -EFAULT;
+
+	if (r < 0)
+		snprintf(err, errlen, "building ACPI tables: %s", strerror(-r));
+	return r < 0 ? r : 0;
 }
