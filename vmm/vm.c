@@ -236,6 +236,22 @@ int vm_create(struct vm *vm, char *err, size_t errlen)
 		return r;
 	}
 
+	/* One PCI function per disk, in order: the guest names them vda, vdb, ... */
+	for (unsigned int i = 0; i < vm->cfg->ndisks; i++) {
+		struct vblk *b = vblk_create(&vm->cfg->disks[i], &vm->mem, vm->vm_fd, &vm->irq, err,
+					     errlen);
+
+		if (!b)
+			return -EINVAL;
+		vm->disks[vm->ndisks++] = b;
+		r = pci_bus_add(&vm->pci, vblk_pci_dev(b));
+		if (r < 0) {
+			snprintf(err, errlen, "--disk '%s': no room on the PCI bus",
+				 vm->cfg->disks[i].path);
+			return r;
+		}
+	}
+
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		snprintf(err, errlen, "out of memory for %u vCPUs", vm->ncpus);
@@ -254,6 +270,8 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 {
 	int r = vcpu_init_signals();
 
+	for (unsigned int i = 0; !r && i < vm->ndisks; i++)
+		r = vblk_start(vm->disks[i]);
 	for (unsigned int i = 0; !r && i < vm->ncpus; i++)
 		r = vcpu_start(&vm->vcpus[i]);
 	if (r < 0)
@@ -298,6 +316,9 @@ void vm_stop_vcpus(struct vm *vm)
 	for (unsigned int i = 0; i < vm->ncreated; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* Then the disks: what the guest submitted completes before minivmm exits. */
+	for (unsigned int i = 0; i < vm->ndisks; i++)
+		vblk_stop(vm->disks[i]);
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)
@@ -312,10 +333,15 @@ void vm_print_stats(const struct vm *vm, FILE *out)
 	}
 	fprintf(out, " unclaimed_pio=%llu unclaimed_mmio=%llu\n",
 		(unsigned long long)vm->pio.unclaimed, (unsigned long long)vm->mmio.unclaimed);
+	for (unsigned int i = 0; i < vm->ndisks; i++)
+		vblk_print_stats(vm->disks[i], out);
 }
 
 void vm_destroy(struct vm *vm)
 {
+	/* After the vCPUs stopped: each disk finishes its in-flight I/O first. */
+	for (unsigned int i = 0; i < vm->ndisks; i++)
+		vblk_destroy(vm->disks[i]);
 	for (unsigned int i = 0; i < vm->ncreated; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);

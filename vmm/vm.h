@@ -9,6 +9,7 @@
 #include "vmm/gmem.h"
 #include "vmm/iobus.h"
 #include "vmm/irq.h"
+#include "virtio/blk.h"
 #include "vmm/vcpu.h"
 
 #include <stdatomic.h>
@@ -27,6 +28,8 @@ struct vm {
 	struct platform platform;
 	struct irq_router irq;
 	struct pci_bus pci;
+	struct vblk *disks[CONFIG_MAX_DISKS];
+	unsigned int ndisks;
 	struct vcpu *vcpus;
 	unsigned int ncpus;
 	unsigned int ncreated; /* vCPUs that exist: the ones to kick, join and destroy */
