@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Runs a command inside a throwaway QEMU VM whose KVM can boot Linux: for hosts
+# whose own KVM cannot (kvm_pvm, no VMX/SVM). QEMU's TCG emulates AMD SVM with
+# nested paging; inside, Debian's kernel loads kvm_amd and /dev/kvm is real KVM.
+#
+#   harness.sh --minivmm BIN --kit DIR --tests DIR [--console FILE] [--interactive] -- CMD...
+#
+# Inside: minivmm at /bin/minivmm, the kit at /kit, the tests at /tests, an ext4
+# scratch file system on a brd RAM disk at /work (tmpfs there refuses O_DIRECT).
+# CMD runs with MINIVMM, KIT, WORK and TOOLS (real e2fsprogs, fio) set; the
+# harness prints its exit status as "harness: status N" and exits with it.
+# QEMU is a test tool, never a dependency of minivmm.
+#
+# Exit statuses of the script itself: CMD's status, or 1 for missing tools or
+# input, 97 when kvm_amd did not load inside, 98 when the VM never reached its
+# init or stopped without a status, 124 when HARNESS_TIMEOUT (default 1500 s) expired.
+# HARNESS_MEMORY (default 4G) sizes the VM.
+set -euo pipefail
+
+minivmm= kit= tests= console= interactive=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--minivmm) minivmm=$2; shift 2 ;;
+	--kit) kit=$2; shift 2 ;;
+	--tests) tests=$2; shift 2 ;;
+	--console) console=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--) shift; break ;;
+	*) echo "harness: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$minivmm" ] && [ -n "$kit" ] && [ -n "$tests" ] || { echo "harness: usage: see header" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || { echo "harness: qemu-system-x86_64 not found (apt-get install qemu-system-x86)" >&2; exit 1; }
+
+say() { printf 'harness: %s\n' "$*" >&2; }
+for f in "$minivmm" "$kit/vmlinuz" "$kit/initrd.img"; do
+	[ -f "$f" ] || { say "missing $f"; exit 1; }
+done
+[ -d "$kit/modules" ] || { say "the kit has no modules/ (rebuild it with images/build-kit.sh)"; exit 1; }
+work=$(mktemp -d)
+qpid=
+tpid=
+# Never leave a QEMU behind, whatever way we leave (CTest timeouts send SIGTERM).
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,work,kit,tests,lib/modules,etc}
+
+# Programs the tests use on the "host" side, with their libraries.
+copy_prog() {
+	local src=$1 dst=$root$2
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$src" "$dst"
+	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -Ln "$lib" "$root$lib" 2>/dev/null || true
+	done
+}
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+done
+copy_prog "$minivmm" /bin/minivmm
+# Busybox sh runs its own applets before $PATH, so real tools live under /opt
+# and tests call them by full path ($TOOLS/mke2fs).
+for p in mke2fs e2fsck debugfs fio; do
+	path=$(command -v $p || true)
+	[ -n "$path" ] && copy_prog "$path" "/opt/tools/$p"
+done
+cp "$kit/vmlinuz" "$kit/initrd.img" "$root/kit/"
+[ -d "$kit/extra" ] && cp -a "$kit/extra" "$root/kit/"
+cp -a "$tests/." "$root/tests/"
+for m in irqbypass kvm kvm-amd brd; do
+	f=$(find "$kit/modules" -name "$m.ko" | head -1)
+	[ -n "$f" ] && cp "$f" "$root/lib/modules/" || { say "no $m.ko in the kit's modules"; exit 1; }
+done
+printf '%q ' "$@" >"$root/harness-cmd"
+cat >"$root/init" <<'EOI'
+#!/bin/busybox sh
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+echo "harness: init reached at $(cut -d' ' -f1 /proc/uptime) s uptime"
+for m in irqbypass kvm kvm-amd; do insmod /lib/modules/$m.ko || echo "harness: insmod $m failed"; done
+insmod /lib/modules/brd.ko rd_nr=1 rd_size=2097152
+if [ ! -c /dev/kvm ] || ! grep -q '^kvm_amd ' /proc/modules; then
+	echo "harness: kvm_amd did not load: no /dev/kvm inside the harness VM"
+	dmesg | grep -i -E 'kvm|svm' | tail -5
+	echo "harness: status 97"; poweroff -f
+fi
+/opt/tools/mke2fs -q -t ext4 -O ^has_journal /dev/ram0 && mount /dev/ram0 /work || echo "harness: no ext4 scratch disk"
+echo "harness: up at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) CPUs, KVM ready (kvm_amd)"
+export MINIVMM=/bin/minivmm KIT=/kit WORK=/work TOOLS=/opt/tools
+cd /tests
+if [ -f /interactive ]; then setsid cttyhack sh -c "$(cat /harness-cmd)"; st=$?; else
+sh -c "$(cat /harness-cmd)" </dev/null; st=$?; fi
+echo "harness: status $st"
+poweroff -f
+EOI
+chmod 755 "$root/init"
+[ "$interactive" = 1 ] && touch "$root/interactive"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/harness.img"
+
+# 2 vCPUs (one per host core); multi-threaded TCG, since nested boots hang
+# with thread=single; no ERMS/FSRM makes TCG's memcpy about 4x faster. No NIC:
+# nothing needs one, and it spares the option ROM.
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-erms,-fsrm -smp 2 -m "${HARNESS_MEMORY:-4G}"
+	-nographic -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
+	-append "console=ttyS0 quiet loglevel=3 panic=-1")
+say "booting the harness VM (QEMU TCG with nested SVM)"
+if [ "$interactive" = 1 ]; then
+	exec "${qemu[@]}"
+fi
+log=${console:-$work/console}
+start=$SECONDS
+timeout "${HARNESS_TIMEOUT:-1500}" "${qemu[@]}" </dev/null >"$log" 2>&1 &
+qpid=$!
+# Stream the console so a long run shows progress.
+tail -n +1 -f "$log" --pid=$qpid 2>/dev/null | sed -u 's/\r$//' &
+tpid=$!
+qst=0
+wait $qpid || qst=$?
+qpid=
+sleep 0.2
+kill $tpid 2>/dev/null || true
+tpid=
+say "the harness VM ran for $((SECONDS - start)) s"
+clean=$(tr -d '\r' <"$log")
+status=$(sed -n 's/^harness: status \([0-9]*\).*/\1/p' <<<"$clean" | tail -1)
+if [ "$qst" = 124 ]; then
+	say "FAIL: HARNESS_TIMEOUT (${HARNESS_TIMEOUT:-1500} s) expired; the VM was stopped"
+	exit 124
+fi
+if ! grep -q '^harness: init reached' <<<"$clean"; then
+	say "FAIL: the harness VM never reached its init (QEMU status $qst); console in ${console:-the log above}"
+	exit 98
+fi
+if [ -z "$status" ]; then
+	say "FAIL: the harness VM stopped without reporting a status (QEMU status $qst)"
+	exit 98
+fi
+[ "$status" = 97 ] && say "FAIL: kvm_amd did not load inside the harness VM: no nested KVM"
+exit "$status"

@@ -1,0 +1,60 @@
+# Shared helpers for integration tests (POSIX sh: they also run under busybox
+# inside the harness VM). Environment: MINIVMM, KIT, WORK, TOOLS (optional).
+# A test sources this file, boots guests with vm/vm_stdin and checks with expect_*.
+
+OUT=${WORK:?WORK not set}/out.$$
+ST=
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$OUT" ]; then
+		echo "---- last 40 lines of the guest console ($OUT) ----" >&2
+		tail -n 40 "$OUT" >&2
+	fi
+	exit 1
+}
+
+# Every boot gets minivmm's own --timeout unless the test sets one, so a hung
+# guest ends as status 124 with its console kept, not as a killed test.
+_vm_run() {
+	input=$1
+	shift
+	case " $* " in
+	*" --timeout "*) ;;
+	*) set -- --timeout "${VM_TIMEOUT:-120}" "$@" ;;
+	esac
+	set +e
+	"$MINIVMM" --kernel "$KIT/vmlinuz" --initrd "$KIT/initrd.img" "$@" >"$OUT" 2>&1 <"$input"
+	ST=$?
+	set -e
+	echo "minivmm $* -> status $ST" >&2
+	return 0
+}
+
+# vm [minivmm options...]: boots the kit; sets ST to the exit status, output in $OUT.
+# Guest commands go in run="..." inside --cmdline.
+vm() {
+	_vm_run /dev/null "$@"
+}
+
+# vm_stdin FILE [options...]: like vm, with FILE as the console input.
+vm_stdin() {
+	_vm_run "$@"
+}
+
+expect_status() {
+	[ "$ST" = "$1" ] && return 0
+	[ "$ST" = 124 ] && fail "the guest did not finish in time (status 124), expected $1"
+	fail "minivmm exited with $ST, expected $1"
+}
+
+expect_output() {
+	grep -q -- "$1" "$OUT" || fail "the console never showed '$1' (status $ST)"
+}
+
+expect_no_output() {
+	if grep -q -- "$1" "$OUT"; then fail "the console showed '$1'"; fi
+}
+
+# The quiet flag keeps each test's console short: every byte is a VM exit.
+BASE_CMDLINE="quiet"
