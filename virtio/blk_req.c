@@ -172,7 +172,7 @@ uint32_t vblk_req_used_len(const struct vblk_req *req, int err)
 
 uint32_t vblk_req_fill_id(const struct vblk_req *req, const char *serial)
 {
-	char id[VIRTIO_BLK_ID_BYTES] = { 0 };
+	char id[VIRTIO_BLK_ID_BYTES] = {0};
 	const char *src = id;
 
 	/* Only a parsed GET_ID has at most 20 bytes of iovecs to fill from id[]. */

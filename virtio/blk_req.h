@@ -13,27 +13,27 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#define VBLK_REQ_SECTOR_SHIFT 9   /* 5.2.6: sector is always in 512-byte units */
-#define VBLK_REQ_MAX_DWZ_SEG  64  /* ranges per DISCARD/WRITE_ZEROES we can hold */
+#define VBLK_REQ_SECTOR_SHIFT 9	 /* 5.2.6: sector is always in 512-byte units */
+#define VBLK_REQ_MAX_DWZ_SEG  64 /* ranges per DISCARD/WRITE_ZEROES we can hold */
 
 /* What the device offers (its config space); the parser holds requests to it. */
 struct vblk_req_limits {
-	bool read_only;                   /* VIRTIO_BLK_F_RO */
-	uint32_t max_discard_sectors;     /* per range */
-	uint32_t max_discard_seg;         /* 0: DISCARD not offered */
+	bool read_only;		      /* VIRTIO_BLK_F_RO */
+	uint32_t max_discard_sectors; /* per range */
+	uint32_t max_discard_seg;     /* 0: DISCARD not offered */
 	uint32_t max_write_zeroes_sectors;
-	uint32_t max_write_zeroes_seg;    /* 0: WRITE_ZEROES not offered */
+	uint32_t max_write_zeroes_seg; /* 0: WRITE_ZEROES not offered */
 };
 
 /* A request that passed every check. Pointers point into guest RAM. */
 struct vblk_req {
-	uint32_t type;          /* VIRTIO_BLK_T_IN, _OUT, _FLUSH, _GET_ID, _DISCARD, _WRITE_ZEROES */
-	uint64_t sector;        /* IN/OUT: first sector, inside the disk with len */
-	uint32_t len;           /* IN/OUT: data bytes (a multiple of 512); GET_ID: id bytes (<= 20) */
-	unsigned int niov;      /* IN/OUT/GET_ID: the data, never the header or status */
+	uint32_t type;	   /* VIRTIO_BLK_T_IN, _OUT, _FLUSH, _GET_ID, _DISCARD, _WRITE_ZEROES */
+	uint64_t sector;   /* IN/OUT: first sector, inside the disk with len */
+	uint32_t len;	   /* IN/OUT: data bytes (a multiple of 512); GET_ID: id bytes (<= 20) */
+	unsigned int niov; /* IN/OUT/GET_ID: the data, never the header or status */
 	struct iovec iov[VQ_CHAIN_MAX_SEGS];
-	uint8_t *status;        /* the chain's last writable byte; NULL if it has none */
-	unsigned int nranges;   /* DISCARD/WRITE_ZEROES: copied out of the guest once */
+	uint8_t *status;      /* the chain's last writable byte; NULL if it has none */
+	unsigned int nranges; /* DISCARD/WRITE_ZEROES: copied out of the guest once */
 	struct virtio_blk_discard_write_zeroes ranges[VBLK_REQ_MAX_DWZ_SEG];
 };
 

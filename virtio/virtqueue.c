@@ -45,7 +45,7 @@ static uint16_t guest_load16(const uint16_t *p)
 int vq_split_enable(struct vq_split *q, const struct gmem *mem, uint32_t size, uint64_t desc,
 		    uint64_t avail, uint64_t used, uint64_t features)
 {
-	struct vq_split n = { 0 };
+	struct vq_split n = {0};
 
 	vq_split_reset(q);
 	/* 2.7: "Queue Size value is always a power of 2. The maximum Queue Size value is 32768." */
@@ -108,7 +108,7 @@ static int add_seg(const struct vq_split *q, struct vq_desc_chain *c, const stru
 	p = gmem_ptr(q->mem, d->addr, d->len); /* outside RAM, wrapping or straddling a hole */
 	if (!p)
 		return -EFAULT;
-	c->iov[c->nread + c->nwrite] = (struct iovec){ .iov_base = p, .iov_len = d->len };
+	c->iov[c->nread + c->nwrite] = (struct iovec){.iov_base = p, .iov_len = d->len};
 	if (write) {
 		c->nwrite++;
 		c->write_len += d->len;
@@ -319,7 +319,7 @@ bool vq_split_arm_notify(struct vq_split *q)
 static void cursor_init(struct vq_cursor *cur, const struct iovec *iov, unsigned int nseg,
 			uint32_t len)
 {
-	*cur = (struct vq_cursor){ .iov = iov, .nseg = nseg, .off = 0, .remaining = len };
+	*cur = (struct vq_cursor){.iov = iov, .nseg = nseg, .off = 0, .remaining = len};
 }
 
 void vq_reader_init(struct vq_cursor *r, const struct vq_desc_chain *c)
@@ -416,12 +416,12 @@ static void add_iov(void *guest, size_t len, void *arg)
 {
 	struct iov_sink *s = arg;
 
-	s->iov[s->count++] = (struct iovec){ .iov_base = guest, .iov_len = len };
+	s->iov[s->count++] = (struct iovec){.iov_base = guest, .iov_len = len};
 }
 
 int vq_cursor_iov(struct vq_cursor *cur, uint32_t n, struct iovec *iov, unsigned int max)
 {
-	struct iov_sink sink = { .iov = iov, .count = 0 };
+	struct iov_sink sink = {.iov = iov, .count = 0};
 	uint32_t left = n;
 	size_t off = cur->off;
 	unsigned int need = 0;

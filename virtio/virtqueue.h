@@ -28,25 +28,25 @@
 
 /* A validated chain: iov[0, nread) device-readable, iov[nread, nread + nwrite) writable. */
 struct vq_desc_chain {
-	uint16_t head;            /* id to hand back through vq_split_push() */
-	uint16_t nread, nwrite;   /* segment counts; zero-length descriptors are skipped */
+	uint16_t head;		      /* id to hand back through vq_split_push() */
+	uint16_t nread, nwrite;	      /* segment counts; zero-length descriptors are skipped */
 	uint32_t read_len, write_len; /* byte totals; their sum fits 32 bits (2.7.5.2) */
 	struct iovec iov[VQ_CHAIN_MAX_SEGS]; /* host pointers, each checked by gmem_ptr() */
 };
 
 struct vq_split {
 	const struct gmem *mem;
-	struct vring_desc *desc;  /* 16 * size bytes */
+	struct vring_desc *desc;   /* 16 * size bytes */
 	struct vring_avail *avail; /* 6 + 2 * size bytes: flags, idx, ring[size], used_event */
-	struct vring_used *used;  /* 6 + 8 * size bytes: flags, idx, ring[size], avail_event */
+	struct vring_used *used;   /* 6 + 8 * size bytes: flags, idx, ring[size], avail_event */
 	uint16_t size;
 	bool enabled;
-	bool broken;              /* ring-level damage: pops fail until a reset */
-	bool event_idx;           /* VIRTIO_RING_F_EVENT_IDX negotiated */
-	bool indirect;            /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
-	uint16_t last_avail_idx;  /* next avail->ring slot we take */
-	uint16_t used_idx;        /* our copy of used->idx, which only we write */
-	uint16_t signalled_used;  /* used_idx when we last decided about an interrupt */
+	bool broken;		 /* ring-level damage: pops fail until a reset */
+	bool event_idx;		 /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;		 /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	uint16_t last_avail_idx; /* next avail->ring slot we take */
+	uint16_t used_idx;	 /* our copy of used->idx, which only we write */
+	uint16_t signalled_used; /* used_idx when we last decided about an interrupt */
 };
 
 /*
@@ -101,9 +101,9 @@ bool vq_split_arm_notify(struct vq_split *q);
  */
 struct vq_cursor {
 	const struct iovec *iov; /* current segment */
-	unsigned int nseg;       /* segments left from iov */
-	size_t off;              /* bytes already consumed in *iov */
-	uint32_t remaining;      /* bytes left; may end before the last segment does */
+	unsigned int nseg;	 /* segments left from iov */
+	size_t off;		 /* bytes already consumed in *iov */
+	uint32_t remaining;	 /* bytes left; may end before the last segment does */
 };
 
 void vq_reader_init(struct vq_cursor *r, const struct vq_desc_chain *c); /* readable bytes */

@@ -1,4 +1,5 @@
-/* The split virtqueue (virtio/virtqueue.c) against well-formed and hostile rings (virtio 1.2 2.7). */
+/* The split virtqueue (virtio/virtqueue.c) against well-formed and hostile rings (virtio 1.2 2.7).
+ */
 #include "tests/unit/check.h"
 #include "tests/unit/vq_draw.h"
 
@@ -6,7 +7,7 @@
 #include <sys/mman.h>
 
 #define F_INDIRECT (1ull << VIRTIO_RING_F_INDIRECT_DESC)
-#define F_EVENT    (1ull << VIRTIO_RING_F_EVENT_IDX)
+#define F_EVENT	   (1ull << VIRTIO_RING_F_EVENT_IDX)
 
 static struct vq_desc_chain c;
 
@@ -33,7 +34,7 @@ static void test_long(void)
 	/* A chain as long as the queue is allowed; heads anywhere in the table. */
 	CHECK(draw_init(&d, 256, 0) == 0);
 	for (int i = 0; i < 256; i++)
-		s[i] = (struct dseg){ 512, i >= 100 };
+		s[i] = (struct dseg){512, i >= 100};
 	draw_chain(&d, 0, s, 256);
 	CHECK(vq_split_pop(&d.q, &c) == 1);
 	CHECK(c.nread == 100 && c.nwrite == 156 && c.read_len == 100 * 512);
@@ -114,11 +115,11 @@ static void test_indirect(void)
 	CHECK(vq_split_pop(&d.q, &c) == -EINVAL);
 
 	/* More entries than the queue size, and a table outside RAM. */
-	draw_desc(&d)[2] = (struct vring_desc){ DRAW_BUF_GPA, 17 * 16, VRING_DESC_F_INDIRECT, 0 };
+	draw_desc(&d)[2] = (struct vring_desc){DRAW_BUF_GPA, 17 * 16, VRING_DESC_F_INDIRECT, 0};
 	draw_publish(&d, 2);
 	CHECK(vq_split_pop(&d.q, &c) == -E2BIG);
-	draw_desc(&d)[2] = (struct vring_desc){ DRAW_RAM_GPA + DRAW_RAM_SIZE - 16, 32,
-						VRING_DESC_F_INDIRECT, 0 };
+	draw_desc(&d)[2] =
+	    (struct vring_desc){DRAW_RAM_GPA + DRAW_RAM_SIZE - 16, 32, VRING_DESC_F_INDIRECT, 0};
 	draw_publish(&d, 2);
 	CHECK(vq_split_pop(&d.q, &c) == -EFAULT);
 	draw_free(&d);
@@ -146,7 +147,7 @@ static void test_malformed_chains(void)
 	CHECK(vq_split_pop(&d.q, &c) == -ELOOP && c.head == 0 && c.nread == 0);
 	CHECK(vq_split_push(&d.q, c.head, 0) == 0);
 	/* A self loop made of empty descriptors must terminate too. */
-	t[4] = (struct vring_desc){ 0, 0, VRING_DESC_F_NEXT, 4 };
+	t[4] = (struct vring_desc){0, 0, VRING_DESC_F_NEXT, 4};
 	draw_publish(&d, 4);
 	CHECK(vq_split_pop(&d.q, &c) == -ELOOP);
 
@@ -157,16 +158,16 @@ static void test_malformed_chains(void)
 	CHECK(vq_split_pop(&d.q, &c) == -EINVAL);
 
 	/* Address outside RAM, addr + len past its end, addr + len wrapping 2^64. */
-	t[0] = (struct vring_desc){ 0x1000, 16, 0, 0 };
+	t[0] = (struct vring_desc){0x1000, 16, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == -EFAULT);
-	t[0] = (struct vring_desc){ DRAW_RAM_GPA + DRAW_RAM_SIZE - 8, 16, 0, 0 };
+	t[0] = (struct vring_desc){DRAW_RAM_GPA + DRAW_RAM_SIZE - 8, 16, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == -EFAULT);
-	t[0] = (struct vring_desc){ UINT64_MAX - 7, 16, 0, 0 };
+	t[0] = (struct vring_desc){UINT64_MAX - 7, 16, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == -EFAULT);
-	t[0] = (struct vring_desc){ DRAW_RAM_GPA, UINT32_MAX, 0, 0 };
+	t[0] = (struct vring_desc){DRAW_RAM_GPA, UINT32_MAX, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == -EFAULT);
 
@@ -175,7 +176,7 @@ static void test_malformed_chains(void)
 	t[1].addr = UINT64_MAX;
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == 1 && c.nread == 1 && c.nwrite == 1 && c.write_len == 1);
-	t[0] = (struct vring_desc){ 0, 0, 0, 0 };
+	t[0] = (struct vring_desc){0, 0, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == 1 && c.nread == 0 && c.nwrite == 0);
 
@@ -199,15 +200,15 @@ static void test_total_length(void)
 {
 	struct draw d;
 	const uint64_t big = 5ull << 30, big_gpa = 1ull << 40;
-	void *p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *p = mmap(NULL, big, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return;
 	CHECK(draw_init(&d, 16, 0) == 0);
 	CHECK(gmem_add_slot(&d.mem, big_gpa, big, p) == 0);
-	draw_desc(&d)[0] = (struct vring_desc){ big_gpa, 3u << 30, VRING_DESC_F_NEXT, 1 };
-	draw_desc(&d)[1] = (struct vring_desc){ big_gpa + (3ull << 30), 3u << 30, 0, 0 };
+	draw_desc(&d)[0] = (struct vring_desc){big_gpa, 3u << 30, VRING_DESC_F_NEXT, 1};
+	draw_desc(&d)[1] = (struct vring_desc){big_gpa + (3ull << 30), 3u << 30, 0, 0};
 	draw_publish(&d, 0);
 	CHECK(vq_split_pop(&d.q, &c) == -E2BIG);
 	draw_desc(&d)[1].len = (1u << 30) - 1;
@@ -315,9 +316,9 @@ static void test_event_idx(void)
 	uint16_t *used_event, *avail_event;
 
 	/* vring_need_event(event, new, old): did the index pass event going old -> new? */
-	CHECK(vring_need_event(65535, 2, 65534));  /* crossed at the wrap */
+	CHECK(vring_need_event(65535, 2, 65534)); /* crossed at the wrap */
 	CHECK(vring_need_event(1, 2, 65534));
-	CHECK(!vring_need_event(2, 2, 65534));     /* event == new: not yet passed */
+	CHECK(!vring_need_event(2, 2, 65534)); /* event == new: not yet passed */
 	CHECK(!vring_need_event(3, 2, 65534));
 	CHECK(!vring_need_event(65533, 2, 65534)); /* before old */
 
@@ -336,7 +337,7 @@ static void test_event_idx(void)
 	CHECK(!vq_split_need_interrupt(&d.q)); /* 2 -> 3 did not pass 5 */
 	CHECK(vq_split_push(&d.q, 0, 0) == 0 && vq_split_push(&d.q, 0, 0) == 0 &&
 	      vq_split_push(&d.q, 0, 0) == 0);
-	CHECK(vq_split_need_interrupt(&d.q));  /* 3 -> 6 passed 5 */
+	CHECK(vq_split_need_interrupt(&d.q)); /* 3 -> 6 passed 5 */
 	/* NO_INTERRUPT is ignored with EVENT_IDX (2.7.7.2). */
 	draw_avail(&d)->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	*used_event = 6;
@@ -372,7 +373,8 @@ static void test_cursors(void)
 	CHECK(draw_init(&d, 16, 0) == 0);
 	draw_chain(&d, 0, SEGS(R(10), R(6), W(100), W(200), W(1)));
 	for (int i = 0; i < 16; i++)
-		((uint8_t *)draw_hva(&d, draw_desc(&d)[i < 10 ? 0 : 1].addr))[i < 10 ? i : i - 10] = i;
+		((uint8_t *)draw_hva(&d, draw_desc(&d)[i < 10 ? 0 : 1].addr))[i < 10 ? i : i - 10] =
+		    i;
 	CHECK(vq_split_pop(&d.q, &c) == 1);
 	vq_reader_init(&r, &c);
 	vq_writer_init(&w, &c);

@@ -20,17 +20,18 @@ struct dseg {
 	bool write;
 };
 
-#define R(n) ((struct dseg){ (n), false })
-#define W(n) ((struct dseg){ (n), true })
-#define SEGS(...) ((struct dseg[]){ __VA_ARGS__ }), (sizeof((struct dseg[]){ __VA_ARGS__ }) / sizeof(struct dseg))
+#define R(n) ((struct dseg){(n), false})
+#define W(n) ((struct dseg){(n), true})
+#define SEGS(...)                                                                                  \
+	((struct dseg[]){__VA_ARGS__}), (sizeof((struct dseg[]){__VA_ARGS__}) / sizeof(struct dseg))
 
 struct draw {
 	struct gmem mem;
 	uint8_t *ram;
 	uint64_t desc, avail, used; /* ring gpas */
 	uint32_t size;
-	uint64_t next_buf;          /* bump allocator for buffers and indirect tables */
-	uint16_t avail_idx;         /* the driver's next avail->idx */
+	uint64_t next_buf;  /* bump allocator for buffers and indirect tables */
+	uint16_t avail_idx; /* the driver's next avail->idx */
 	struct vq_split q;
 };
 
@@ -93,7 +94,8 @@ static inline uint16_t draw_fill(struct draw *d, struct vring_desc *table, uint1
 
 		e->addr = draw_alloc(d, s[i].len ? s[i].len : 1);
 		e->len = s[i].len;
-		e->flags = (s[i].write ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+		e->flags =
+		    (s[i].write ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
 		e->next = i + 1 < n ? first + i + 1 : 0;
 	}
 	return first;
@@ -121,8 +123,8 @@ static inline struct vring_desc *draw_indirect_at(struct draw *d, uint16_t slot,
 	struct vring_desc *table = draw_hva(d, gpa);
 
 	draw_fill(d, table, 0, s, n);
-	draw_desc(d)[slot] = (struct vring_desc){ .addr = gpa, .len = 16 * n,
-						  .flags = VRING_DESC_F_INDIRECT };
+	draw_desc(d)[slot] =
+	    (struct vring_desc){.addr = gpa, .len = 16 * n, .flags = VRING_DESC_F_INDIRECT};
 	return table;
 }
 
