@@ -24,21 +24,36 @@ fi
 for tool in apt-get dpkg-deb cpio gzip gcc; do
 	command -v "$tool" >/dev/null || { say "missing $tool (run scripts/setup.sh)"; exit 1; }
 done
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
+# The initramfs has no libc, so busybox must be the static build.
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
 	{ say "need a static /bin/busybox (Debian package busybox-static)"; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
+# apt-get download into $work; on a machine whose package lists were never
+# fetched, refresh them once (as root) and retry. Shows apt's words on failure.
+fetch() {
+	if (cd "$work" && apt-get download -q "$1" >"$work/apt.log" 2>&1); then return 0; fi
+	if [ "$(id -u)" = 0 ]; then
+		say "apt-get download $1 failed; running apt-get update and retrying"
+		apt-get update -q >"$work/apt.log" 2>&1 &&
+			(cd "$work" && apt-get download -q "$1" >"$work/apt.log" 2>&1) && return 0
+	fi
+	cat "$work/apt.log" >&2
+	say "cannot download $1 (is a Debian mirror reachable? try apt-get update)"
+	exit 1
+}
+
 # The metapackage names the versioned kernel package; download that one.
 say "resolving linux-image-cloud-amd64"
-(cd "$work" && apt-get download -q linux-image-cloud-amd64 >/dev/null 2>&1)
+fetch linux-image-cloud-amd64
 meta=$(ls "$work"/linux-image-cloud-amd64_*.deb)
 pkg=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | grep -o 'linux-image-[^ ]*-cloud-amd64' | head -1)
 [ -n "$pkg" ] || { say "cannot find the kernel package behind $meta"; exit 1; }
 say "downloading $pkg"
-(cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1)
+fetch "$pkg"
 say "unpacking $pkg"
 dpkg-deb -x "$work/$pkg"_*.deb "$work/root"
 kver=$(ls "$work/root/lib/modules")

@@ -137,7 +137,7 @@ if [ "$qst" = 124 ]; then
 	say "FAIL: HARNESS_TIMEOUT (${HARNESS_TIMEOUT:-1500} s) expired; the VM was stopped"
 	exit 124
 fi
-if ! grep -q '^harness: init reached' <<<"$clean"; then
+if ! grep -q 'harness: init reached' <<<"$clean"; then
 	say "FAIL: the harness VM never reached its init (QEMU status $qst); console in ${console:-the log above}"
 	exit 98
 fi

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages minivmm needs to build, build its guest kit and
+# run its tests. Idempotent: apt-get runs (update first) only when something is
+# missing. Works as root, or through sudo otherwise.
+set -euo pipefail
+
+# Build: compiler, CMake, libaio. Kit: static busybox, cpio, static libc for
+# guest-exit, decompressors for kernels that ship .ko.xz/.ko.zst. Tests: iasl
+# (ACPI disassembly check), QEMU (harness VM on hosts without VMX/SVM),
+# e2fsprogs and fio (scratch disks inside the harness).
+packages=(
+	build-essential cmake libaio-dev pkg-config
+	busybox-static cpio gzip xz-utils zstd libc6-dev
+	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps
+)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+is_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Run as root directly; otherwise through sudo (non-interactive when there is no terminal).
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo DEBIAN_FRONTEND=noninteractive "$@"
+	else
+		say "need root or sudo to run: $*"
+		exit 1
+	fi
+}
+
+main() {
+	command -v dpkg-query >/dev/null && command -v apt-get >/dev/null ||
+		{ say "this script needs a Debian-like system (apt-get, dpkg)"; exit 1; }
+	local missing=() p
+	for p in "${packages[@]}"; do
+		is_installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} = 0 ]; then
+		say "all packages present"
+		return 0
+	fi
+	say "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	as_root apt-get update -q
+	# No recommends: QEMU's would pull a GUI stack the harness never uses.
+	as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+	say "done"
+}
+
+main "$@"
