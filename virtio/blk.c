@@ -409,7 +409,8 @@ struct vblk *vblk_create(const struct config_disk *disk, const struct gmem *mem,
 	b->mem = mem;
 	snprintf(b->path, sizeof(b->path), "%s", disk->path);
 	if (disk->serial)
-		strncpy(b->serial, disk->serial, sizeof(b->serial)); /* zero-padded, not terminated */
+		/* 5.2.6: up to 20 bytes, zero-padded, not necessarily terminated */
+		memcpy(b->serial, disk->serial, strnlen(disk->serial, sizeof(b->serial)));
 	b->readonly = disk->readonly;
 	if (blkfile_open(&b->file, disk->path, disk->readonly, disk->cache == CONFIG_CACHE_NONE,
 			 err, errlen) < 0)

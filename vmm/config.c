@@ -122,7 +122,8 @@ void config_usage(FILE *out)
 		"\n"
 		"  -k, --kernel PATH     Linux bzImage to boot (required)\n"
 		"  -i, --initrd PATH     initial ramdisk\n"
-		"  -c, --cmdline STR     kernel command line (console=ttyS0 is added if it names no console)\n"
+		"  -c, --cmdline STR     kernel command line; console=ttyS0 and reboot=acpi are added\n"
+		"                        unless it sets console= or reboot= itself\n"
 		"  -m, --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
 		"  -p, --cpus N          number of vCPUs, 1-%d (default 1)\n"
 		"  -d, --disk SPEC       virtio-blk disk: FILE or path=FILE[,ro][,serial=S][,cache=none|writeback]\n"
@@ -147,16 +148,34 @@ void config_usage(FILE *out)
 		CONFIG_MAX_CPUS);
 }
 
-static bool cmdline_has_console(const char *cmdline)
+/* True if the command line has a parameter starting with name (e.g. "console="). */
+static bool cmdline_has(const char *cmdline, const char *name)
 {
 	const char *p = cmdline;
 
-	while ((p = strstr(p, "console="))) {
+	while ((p = strstr(p, name))) {
 		if (p == cmdline || p[-1] == ' ')
 			return true;
 		p++;
 	}
 	return false;
+}
+
+/*
+ * Appends what a guest needs on minivmm unless the user chose otherwise:
+ * console=ttyS0, our only console; reboot=acpi, because Linux picks EFI
+ * reboot on a hardware-reduced ACPI machine (efi_reboot_required()) and with
+ * no EFI firmware that jumps into nowhere.
+ */
+static int build_cmdline(char *out, size_t len, const char *user)
+{
+	int n = snprintf(out, len, "%s", user);
+
+	if (n >= 0 && (size_t)n < len && !cmdline_has(user, "console="))
+		n += snprintf(out + n, len - n, "%sconsole=ttyS0", n ? " " : "");
+	if (n >= 0 && (size_t)n < len && !cmdline_has(user, "reboot="))
+		n += snprintf(out + n, len - n, "%sreboot=acpi", n ? " " : "");
+	return n >= 0 && (size_t)n < len ? 0 : -E2BIG;
 }
 
 enum config_result config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
@@ -276,12 +295,7 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 				set_err(err, errlen, "--disk '%s' given twice", cfg->disks[i].path);
 				return CONFIG_ERROR;
 			}
-	if (!cmdline)
-		cmdline = "";
-	r = snprintf(cfg->cmdline, sizeof(cfg->cmdline), "%s%s%s", cmdline,
-		     *cmdline && !cmdline_has_console(cmdline) ? " " : "",
-		     cmdline_has_console(cmdline) ? "" : "console=ttyS0");
-	if (r < 0 || (size_t)r >= sizeof(cfg->cmdline)) {
+	if (build_cmdline(cfg->cmdline, sizeof(cfg->cmdline), cmdline ? cmdline : "") < 0) {
 		set_err(err, errlen, "--cmdline is longer than %d bytes", CONFIG_MAX_CMDLINE - 1);
 		return CONFIG_ERROR;
 	}

@@ -183,6 +183,8 @@ int main(int argc, char **argv)
 	console_restore();
 	if (cfg.stats)
 		vm_print_stats(&vm, stderr);
+	if (cfg.debug)
+		vm_print_vcpu_state(&vm, stderr);
 	if (status == STOP_VM_FAIL && vm.fail_msg[0])
 		fprintf(stderr, "minivmm: error: %s\n", vm.fail_msg);
 	if (status == STOP_TIMEOUT)

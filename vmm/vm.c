@@ -134,7 +134,7 @@ int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t
 	struct boot_linux_args args = { .cmdline = cfg->cmdline };
 	struct bzimage kernel;
 	uint8_t *image = NULL;
-	size_t image_size;
+	size_t image_size = 0;
 	int initrd_fd = -1;
 	int r;
 
@@ -319,6 +319,22 @@ void vm_stop_vcpus(struct vm *vm)
 	/* Then the disks: what the guest submitted completes before minivmm exits. */
 	for (unsigned int i = 0; i < vm->ndisks; i++)
 		vblk_stop(vm->disks[i]);
+}
+
+void vm_print_vcpu_state(const struct vm *vm, FILE *out)
+{
+	for (unsigned int i = 0; i < vm->ncreated; i++) {
+		struct kvm_regs regs;
+		struct kvm_mp_state mp;
+
+		if (ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &regs) < 0)
+			continue;
+		if (ioctl(vm->vcpus[i].fd, KVM_GET_MP_STATE, &mp) < 0)
+			mp.mp_state = ~0u;
+		fprintf(out, "minivmm: debug: vcpu%u rip=0x%llx rsp=0x%llx rflags=0x%llx mp_state=%u\n", i,
+			(unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+			(unsigned long long)regs.rflags, mp.mp_state);
+	}
 }
 
 void vm_print_stats(const struct vm *vm, FILE *out)

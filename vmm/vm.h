@@ -61,6 +61,9 @@ void vm_stop_vcpus(struct vm *vm);
 
 void vm_print_stats(const struct vm *vm, FILE *out);
 
+/* Where each vCPU stopped (--debug): a hung guest's RIP, to look up in System.map. */
+void vm_print_vcpu_state(const struct vm *vm, FILE *out);
+
 void vm_destroy(struct vm *vm);
 
 #endif

@@ -41,11 +41,13 @@ int main(void)
 
 	CHECK(parse(&c, err, "--kernel", "k", NULL) == CONFIG_OK);
 	CHECK(c.memory == 512ull << 20 && c.cpus == 1 && c.timeout == 0);
-	CHECK(!strcmp(c.cmdline, "console=ttyS0"));
+	CHECK(!strcmp(c.cmdline, "console=ttyS0 reboot=acpi"));
 	CHECK(parse(&c, err, "-k", "k", "--cmdline", "quiet", NULL) == CONFIG_OK);
-	CHECK(!strcmp(c.cmdline, "quiet console=ttyS0"));
+	CHECK(!strcmp(c.cmdline, "quiet console=ttyS0 reboot=acpi"));
 	CHECK(parse(&c, err, "-k", "k", "--cmdline", "console=hvc0 x", NULL) == CONFIG_OK);
-	CHECK(!strcmp(c.cmdline, "console=hvc0 x"));
+	CHECK(!strcmp(c.cmdline, "console=hvc0 x reboot=acpi"));
+	CHECK(parse(&c, err, "-k", "k", "--cmdline", "reboot=k", NULL) == CONFIG_OK);
+	CHECK(!strcmp(c.cmdline, "reboot=k console=ttyS0"));
 	CHECK(parse(&c, err, "-k", "k", "--cmdline", "xconsole=1", NULL) == CONFIG_OK);
 	CHECK(strstr(c.cmdline, " console=ttyS0") != NULL);
 	CHECK(parse(&c, err, "-k", "k", "--cpus", "8", "--memory", "2G", "--timeout", "5", NULL) ==
