@@ -38,7 +38,7 @@ main() {
 	else
 		step "this host has no usable /dev/kvm:"
 	fi
-	step "booting minivmm inside the harness VM (QEMU TCG with nested SVM, about a minute to the guest shell)."
+	step "booting minivmm inside the harness VM (QEMU TCG with nested SVM, about half a minute to the guest shell)."
 	step "poweroff leaves the guest and the harness VM; Ctrl-A x kills the harness VM at once."
 	exec bash "$top/tests/harness/harness.sh" --minivmm "$build/minivmm" --kit "$kit" \
 		--tests "$top/tests/integration" --interactive -- \
