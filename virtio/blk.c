@@ -7,9 +7,9 @@
  */
 #include "virtio/blk.h"
 #include "virtio/blk_file.h"
-#include "virtio/blk_parse.h"
+#include "virtio/blk_req.h"
 #include "virtio/pci_transport.h"
-#include "virtio/vring_split.h"
+#include "virtio/virtqueue.h"
 #include "vmm/trace.h"
 
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define VBLK_QUEUE_SIZE      VQ_MAX_SIZE
+#define VBLK_QUEUE_SIZE      256 /* a chain is at most this long: fits VQ_CHAIN_MAX_SEGS */
 #define VBLK_SEG_MAX         (VBLK_QUEUE_SIZE - 2) /* header and status take two descriptors */
 #define VBLK_MAX_DISCARD_SECTORS (1u << 22)        /* 2 GiB per segment */
 #define VBLK_MAX_DISCARD_SEG 32
@@ -44,7 +44,7 @@
 enum vblk_ctl { VBLK_CTL_NONE, VBLK_CTL_PAUSE, VBLK_CTL_EXIT };
 
 struct vblk_slot {
-	struct vq_chain chain;
+	struct vq_desc_chain chain;
 	struct vblk_req req;
 	bool busy;
 };
@@ -52,15 +52,15 @@ struct vblk_slot {
 struct vblk {
 	struct vpci vpci;
 	struct blkfile file;
-	struct vblk_limits limits;
+	struct vblk_req_limits limits;
 	const struct gmem *mem;
 	char path[256];
-	char serial[VIRTIO_BLK_ID_BYTES];
+	char serial[VIRTIO_BLK_ID_BYTES + 1]; /* NUL-terminated; the guest sees 20 bytes */
 	bool readonly;
 	struct virtio_blk_config config; /* little-endian on the wire; x86 is little-endian */
 
 	/* I/O thread state: written only by the I/O thread while it runs. */
-	struct vq vq;
+	struct vq_split vq;
 	struct vblk_slot slots[VBLK_QUEUE_SIZE];
 	unsigned int inflight;
 	pthread_t thread;
@@ -122,7 +122,7 @@ static int activate(void *dev, uint64_t features, const struct vpci_queue_cfg *q
 		return -EINVAL;
 	pthread_mutex_lock(&b->ctl_lock);
 	/* The I/O thread is idle (not active): it does not touch vq until active is set. */
-	r = vq_enable(&b->vq, b->mem, q[0].size, q[0].desc, q[0].driver, q[0].device, features);
+	r = vq_split_enable(&b->vq, b->mem, q[0].size, q[0].desc, q[0].driver, q[0].device, features);
 	if (r == 0) {
 		b->features = features;
 		__atomic_store_n(&b->active, true, __ATOMIC_RELEASE);
@@ -145,7 +145,7 @@ static void reset(void *dev)
 	pthread_mutex_lock(&b->ctl_lock);
 	if (b->active)
 		ctl_request(b, VBLK_CTL_PAUSE); /* returns once in-flight I/O is finished */
-	vq_reset(&b->vq);
+	vq_split_reset(&b->vq);
 	pthread_mutex_unlock(&b->ctl_lock);
 }
 
@@ -156,21 +156,17 @@ static const struct vpci_device_ops vblk_ops = {
 	.reset = reset,
 };
 
-static uint8_t status_of(int result)
-{
-	if (result == 0)
-		return VIRTIO_BLK_S_OK;
-	return result == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
-}
 
 /* --- the I/O thread --- */
 
-static void complete(struct vblk *b, struct vblk_slot *s, uint8_t status, uint32_t len)
+/* Writes the status, returns the chain and frees the slot; err is 0 or the request's -errno. */
+static void complete(struct vblk *b, struct vblk_slot *s, int err)
 {
-	*s->req.status = status;
-	if (status != VIRTIO_BLK_S_OK)
+	if (err)
 		b->errors++;
-	vq_push(&b->vq, s->chain.head, len);
+	if (s->req.status)
+		*s->req.status = vblk_req_status(err);
+	vq_split_push(&b->vq, s->chain.head, s->req.status ? vblk_req_used_len(&s->req, err) : 0);
 	s->busy = false;
 	b->inflight--;
 }
@@ -187,12 +183,12 @@ static void io_done(void *ctx, void *cookie, int res)
 	if (res)
 		trace(TRACE_BLK, "blk", "%s: request type %u sector %llu failed: %s", b->path,
 		      s->req.type, (unsigned long long)s->req.sector, strerror(-res));
-	complete(b, s, status_of(res), res ? 1 : vblk_written_len(&s->req));
+	complete(b, s, res);
 }
 
 static void interrupt_if_wanted(struct vblk *b)
 {
-	if (vq_should_notify(&b->vq))
+	if (vq_split_need_interrupt(&b->vq))
 		vpci_notify_queue(&b->vpci, 0);
 }
 
@@ -203,22 +199,14 @@ static int run_sync(struct vblk *b, struct vblk_slot *s)
 	int res = 0;
 
 	switch (r->type) {
-	case VIRTIO_BLK_T_GET_ID: {
-		uint32_t left = r->len;
-
-		for (unsigned int i = 0; i < r->niov && left; i++) {
-			uint32_t n = r->iov[i].iov_len < left ? r->iov[i].iov_len : left;
-
-			memcpy(r->iov[i].iov_base, b->serial + (r->len - left), n);
-			left -= n;
-		}
+	case VIRTIO_BLK_T_GET_ID:
+		vblk_req_fill_id(r, b->serial);
 		break;
-	}
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
 		for (unsigned int i = 0; i < r->nranges && !res; i++)
-			res = blkfile_discard(&b->file, r->ranges[i].sector << VBLK_SECTOR_SHIFT,
-					      (uint64_t)r->ranges[i].num_sectors << VBLK_SECTOR_SHIFT,
+			res = blkfile_discard(&b->file, r->ranges[i].sector << VBLK_REQ_SECTOR_SHIFT,
+					      (uint64_t)r->ranges[i].num_sectors << VBLK_REQ_SECTOR_SHIFT,
 					      r->type == VIRTIO_BLK_T_WRITE_ZEROES,
 					      r->ranges[i].flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
 		break;
@@ -243,39 +231,30 @@ static void handle_chain(struct vblk *b, struct vblk_slot *s)
 	static const enum blkfile_op ops[] = { [VIRTIO_BLK_T_IN] = BLKFILE_READ,
 					       [VIRTIO_BLK_T_OUT] = BLKFILE_WRITE };
 	struct vblk_req *r = &s->req;
-	uint8_t early;
 	int res;
 
 	b->requests++;
-	switch (vblk_parse(&s->chain, &b->limits, r, &early)) {
-	case VBLK_PARSE_NO_STATUS:
-		/* Nowhere to say what went wrong: give the chain back, nothing written. */
-		vq_push(&b->vq, s->chain.head, 0);
-		s->busy = false;
-		b->inflight--;
-		b->errors++;
+	res = vblk_req_parse(&s->chain, b->file.sectors, &b->limits, r);
+	if (res) {
+		/* Bad requests are answered, never dropped; -ENOMSG has no status byte. */
+		trace(TRACE_BLK, "blk", "%s: request refused: %s", b->path, strerror(-res));
+		complete(b, s, res);
 		return;
-	case VBLK_PARSE_COMPLETE:
-		complete(b, s, early, 1);
-		return;
-	case VBLK_PARSE_IO:
-		break;
 	}
 	if (b->requests <= TRACE_REQ_LIMIT)
 		trace(TRACE_BLK, "blk", "%s: type %u sector %llu len %llu in %u segments", b->path,
 		      r->type, (unsigned long long)r->sector, (unsigned long long)r->len, r->niov);
 	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT)
-		res = blkfile_start(&b->file, ops[r->type], r->sector << VBLK_SECTOR_SHIFT, r->iov,
+		res = blkfile_start(&b->file, ops[r->type], r->sector << VBLK_REQ_SECTOR_SHIFT, r->iov,
 				    r->niov, s);
 	else if (r->type == VIRTIO_BLK_T_FLUSH)
 		res = blkfile_start(&b->file, BLKFILE_FLUSH, 0, NULL, 0, s);
 	else {
-		res = run_sync(b, s);
-		complete(b, s, status_of(res), res ? 1 : vblk_written_len(r));
+		complete(b, s, run_sync(b, s));
 		return;
 	}
 	if (res < 0)
-		complete(b, s, VIRTIO_BLK_S_IOERR, 1);
+		complete(b, s, -EIO);
 }
 
 /* Drains the avail ring into one batch, then re-arms the doorbell (EVENT_IDX). */
@@ -288,20 +267,19 @@ static void process_queue(struct vblk *b)
 
 			if (!s)
 				break;
-			r = vq_pop(&b->vq, &s->chain);
+			r = vq_split_pop(&b->vq, &s->chain);
 			if (r <= 0) {
 				s->busy = false;
 				b->inflight--;
-				if (r == -EINVAL) {
-					/* A malformed chain: returned with nothing written. */
-					b->errors++;
-					vq_push(&b->vq, s->chain.head, 0);
-					continue;
-				}
 				if (r == -EIO) {
 					trace(TRACE_BLK, "blk", "%s: ring broken, DEVICE_NEEDS_RESET",
 					      b->path);
 					vpci_set_needs_reset(&b->vpci);
+				} else if (r < 0) {
+					/* A malformed chain: returned with nothing written. */
+					b->errors++;
+					vq_split_push(&b->vq, s->chain.head, 0);
+					continue;
 				}
 				break;
 			}
@@ -309,7 +287,7 @@ static void process_queue(struct vblk *b)
 		}
 		blkfile_submit(&b->file);
 		b->batches++;
-	} while (vq_arm_notify(&b->vq));
+	} while (vq_split_arm_notify(&b->vq));
 	interrupt_if_wanted(b);
 }
 
@@ -409,16 +387,16 @@ struct vblk *vblk_create(const struct config_disk *disk, const struct gmem *mem,
 	b->mem = mem;
 	snprintf(b->path, sizeof(b->path), "%s", disk->path);
 	if (disk->serial)
-		/* 5.2.6: up to 20 bytes, zero-padded, not necessarily terminated */
-		memcpy(b->serial, disk->serial, strnlen(disk->serial, sizeof(b->serial)));
+		memcpy(b->serial, disk->serial, strnlen(disk->serial, VIRTIO_BLK_ID_BYTES));
 	b->readonly = disk->readonly;
 	if (blkfile_open(&b->file, disk->path, disk->readonly, disk->cache == CONFIG_CACHE_NONE,
 			 err, errlen) < 0)
 		goto fail_free;
-	b->limits = (struct vblk_limits){ .capacity = b->file.sectors, .readonly = disk->readonly,
-					  .max_discard_sectors = VBLK_MAX_DISCARD_SECTORS,
-					  .max_write_zeroes_sectors = VBLK_MAX_DISCARD_SECTORS,
-					  .max_dwz_seg = VBLK_MAX_DISCARD_SEG };
+	b->limits = (struct vblk_req_limits){ .read_only = disk->readonly,
+					      .max_discard_sectors = VBLK_MAX_DISCARD_SECTORS,
+					      .max_discard_seg = VBLK_MAX_DISCARD_SEG,
+					      .max_write_zeroes_sectors = VBLK_MAX_DISCARD_SECTORS,
+					      .max_write_zeroes_seg = VBLK_MAX_DISCARD_SEG };
 	b->config.capacity = b->file.sectors;
 	b->config.seg_max = VBLK_SEG_MAX;
 	b->config.blk_size = 512;
