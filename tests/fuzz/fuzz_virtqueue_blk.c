@@ -2,11 +2,12 @@
  * libFuzzer target: the split virtqueue walk plus virtio-blk request parsing,
  * driven by a hostile guest. The input is ring state and guest memory:
  *
- *   byte 0      log2 of the queue size (low 4 bits: 1 .. 32768)
+ *   byte 0      queue size: bit 7 clear, 1 << (low 4 bits) (1 .. 32768);
+ *               bit 7 set, the low 7 bits as they are (mostly not a power of two)
  *   byte 1      bit 0 INDIRECT_DESC, bit 1 EVENT_IDX, bit 2 read-only disk,
  *               bit 3 no DISCARD/WRITE_ZEROES offered
- *   bytes 2-7   desc, avail, used ring offsets into RAM (le16, in 16/2/4-byte units,
- *               so a few of them are misaligned or out of range on purpose)
+ *   bytes 2-7   desc, avail, used ring byte offsets into RAM (le16: some
+ *               misaligned, some hanging past the end)
  *   bytes 8-9   starting last_avail_idx / used idx (index wrap without 65536 pops)
  *   bytes 10-13 disk capacity in sectors
  *   bytes 14-15 unused
@@ -62,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ram, data + HDR_LEN,
 	       size - HDR_LEN < FUZZ_RAM_SIZE ? size - HDR_LEN : FUZZ_RAM_SIZE);
 
-	qsize = 1u << (data[0] & 15);
+	qsize = data[0] & 0x80 ? data[0] & 0x7f : 1u << (data[0] & 15);
 	if (data[1] & 1)
 		features |= 1ull << VIRTIO_RING_F_INDIRECT_DESC;
 	if (data[1] & 2)
@@ -73,9 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	start = le16(data + 8);
 	capacity = data[10] | data[11] << 8 | data[12] << 16 | (uint64_t)data[13] << 24;
 
-	r = vq_split_enable(&q, &mem, qsize, FUZZ_RAM_GPA + 16ull * le16(data + 2),
-			    FUZZ_RAM_GPA + 2ull * le16(data + 4), FUZZ_RAM_GPA + 4ull * le16(data + 6),
-			    features);
+	r = vq_split_enable(&q, &mem, qsize, FUZZ_RAM_GPA + le16(data + 2),
+			    FUZZ_RAM_GPA + le16(data + 4), FUZZ_RAM_GPA + le16(data + 6), features);
 	if (r < 0)
 		goto out;
 	q.last_avail_idx = q.used_idx = q.signalled_used = start;
@@ -110,6 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vq_split_push(&q, c.head, vblk_req_used_len(&req, r));
 	}
 	vq_split_need_interrupt(&q);
+	/* A device still completing old heads after the ring broke (or a bogus head). */
+	vq_split_push(&q, start, 0);
+	vq_split_pop(&q, &c);
 out:
 	free(ram);
 	return 0;

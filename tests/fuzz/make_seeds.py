@@ -54,7 +54,7 @@ def publish(ram, heads):
 
 
 def seed(name, flags, ram):
-    head = struct.pack("<BBHHHHI2x", 4, flags, DESC // 16, AVAIL // 2, USED // 4, 0, 2048)
+    head = struct.pack("<BBHHHHI2x", 4, flags, DESC, AVAIL, USED, 0, 2048)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "virtqueue_blk", name)
     with open(path, "wb") as f:
         f.write(head + bytes(ram.b))
