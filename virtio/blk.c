@@ -481,9 +481,9 @@ void vblk_print_stats(const struct vblk *b, FILE *out)
 {
 	fprintf(out,
 		"minivmm: stats: disk %s: doorbells=%llu batches=%llu requests=%llu "
-		"read=%llu written=%llu errors=%llu interrupts=%llu\n",
+		"read=%llu written=%llu errors=%llu interrupts=%llu notify_exits=%llu\n",
 		b->path, (unsigned long long)b->kicks, (unsigned long long)b->batches,
 		(unsigned long long)b->requests, (unsigned long long)b->bytes_read,
 		(unsigned long long)b->bytes_written, (unsigned long long)b->errors,
-		(unsigned long long)b->vpci.interrupts);
+		(unsigned long long)b->vpci.interrupts, (unsigned long long)b->vpci.notify_exits);
 }

@@ -370,6 +370,7 @@ static void bar_write(void *opaque, uint64_t offset, const void *data, uint32_t 
 		unsigned int q = (off - BAR_NOTIFY) / NOTIFY_OFF_MULTIPLIER;
 		uint64_t one = 1;
 
+		v->notify_exits++;
 		if (q < v->desc.num_queues && write(v->kickfd[q], &one, sizeof(one)) < 0) {
 		}
 		return;

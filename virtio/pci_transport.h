@@ -80,7 +80,8 @@ struct vpci {
 	int kickfd[VPCI_MAX_QUEUES]; /* ioeventfds; the device polls these */
 	uint64_t notify_base;       /* guest address of the notify region, 0: not mapped */
 	uint8_t pcicfg_cap;          /* offset of the PCI configuration access capability */
-	_Atomic uint64_t interrupts; /* statistics */
+	_Atomic uint64_t interrupts;   /* statistics */
+	_Atomic uint64_t notify_exits; /* doorbells that reached user space (no ioeventfd caught them) */
 };
 
 /* Builds the PCI function and its eventfds; the caller then plugs v->pci into the bus. */

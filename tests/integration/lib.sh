@@ -58,3 +58,38 @@ expect_no_output() {
 
 # The quiet flag keeps each test's console short: every byte is a VM exit.
 BASE_CMDLINE="quiet"
+
+# vm_script SCRIPT [minivmm options...]: boots the kit and runs the sh text
+# SCRIPT in the guest, carried base64-encoded in run= so no quoting can break it.
+vm_script() {
+	script=$1
+	shift
+	b64=$(printf '%s\n' "$script" | base64 | tr -d '\n')
+	vm "$@" --cmdline "$BASE_CMDLINE run=\"echo $b64|base64 -d|sh\""
+}
+
+# tool NAME: the real program (not a busybox applet) from TOOLS or the usual places.
+tool() {
+	for d in ${TOOLS:-} /usr/sbin /sbin /usr/bin /bin; do
+		if [ -x "$d/$1" ] && [ ! -L "$d/$1" -o "$(readlink "$d/$1")" != busybox ]; then
+			echo "$d/$1"
+			return 0
+		fi
+	done
+	fail "tool $1 not found"
+}
+
+# mkdisk FILE MIB: a zero-filled raw disk image.
+mkdisk() {
+	dd if=/dev/zero of="$1" bs=1M count="$2" 2>/dev/null || fail "cannot create $1"
+}
+
+# host_read FILE OFFSET LEN: bytes of a disk image, read on this side.
+host_read() {
+	dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null
+}
+
+# stat_value NAME: a number from minivmm's --stats lines (e.g. notify_exits).
+stat_value() {
+	sed -n "s/.*stats:.* $1=\([0-9]*\).*/\1/p" "$OUT" | head -1
+}

@@ -46,6 +46,8 @@ for t in "$@"; do
 		failed=$((failed + 1))
 	fi
 	echo "$res $name ($(($(date +%s) - start))s)"
+	# Figures a test measured ("report: ..." lines) are shown whatever the verdict.
+	sed -n "s/^report: /@@REPORT $name| /p" "$log"
 	if [ $res = FAIL ]; then
 		sed "s/^/@@LOG $name| /" "$log"
 	fi

@@ -53,6 +53,8 @@ file_results() {
 		done
 	tr -d '\r' <"$out" | sed -n 's/^@@LOG \([^|]*\)| \(.*\)/\1 \2/p' |
 		while read -r name line; do printf '%s\n' "$line" >>"$results/$name.log"; done
+	tr -d '\r' <"$out" | sed -n 's/^@@REPORT \([^|]*\)| \(.*\)/\1 \2/p' |
+		while read -r name line; do printf '%s\n' "$line" >>"$results/$name.report"; done
 }
 
 main() {
