@@ -5,8 +5,8 @@
  * thread (the device's I/O thread) between vq_split_enable() and
  * vq_split_reset(); the transport must stop that thread before resetting.
  *
- * Names are vq_split_* (the ring) and vq_cursor_* (a popped chain's bytes):
- * the older vring_split.h owns the bare vq_pop/vq_push names.
+ * Names are vq_split_* (the ring, split layout; a packed ring would be
+ * vq_packed_*) and vq_cursor_* (the bytes of a popped chain).
  */
 #ifndef MINIVMM_VIRTIO_VIRTQUEUE_H
 #define MINIVMM_VIRTIO_VIRTQUEUE_H
