@@ -75,6 +75,9 @@ main() {
 	mkdir -p "$results"
 	out=$results/run.out
 
+	# Count now: the tree may gain tests while a long run is under way.
+	local want=$#
+	[ "$want" -gt 0 ] || want=$(ls "$here"/t_*.sh | wc -l)
 	choose_mode
 	echo "integration: mode=$mode ($why)" | tee "$out"
 	local st=0 t0=$SECONDS
@@ -84,11 +87,12 @@ main() {
 	*) echo "integration: unknown MINIVMM_TEST_MODE '$mode' (direct or harness)" >&2; exit 1 ;;
 	esac
 	file_results
-	local want=$# got
-	[ "$want" -gt 0 ] || want=$(ls "$here"/t_*.sh | wc -l)
+	local got clean
 	got=$(ls "$results"/*.result 2>/dev/null | wc -l)
 	echo "integration: mode=$mode, $got of $want tests reported in $((SECONDS - t0)) s; results in $results"
-	if ! tr -d '\r' <"$out" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
+	# Not a pipe into grep -q: with pipefail, its early exit would fail the pipe.
+	clean=$(tr -d '\r' <"$out")
+	if ! grep -q '^[0-9]* passed, [0-9]* failed$' <<<"$clean"; then
 		echo "integration: FAIL: the run ended without a summary (status $st): see $out" >&2
 		exit 1
 	fi
