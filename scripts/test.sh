@@ -22,6 +22,17 @@ main() {
 	step "ctest"
 	# ctest exits non-zero if any test failed or none ran.
 	(cd "$build" && ctest --output-on-failure --no-tests=error)
+	# The same suite, guest boots included, with AddressSanitizer and UBSan
+	# (MINIVMM_SANITIZE_PASS=0 skips it for a quick local run).
+	if [ "${MINIVMM_SANITIZE_PASS:-1}" = 1 ]; then
+		step "configure and build with ASan+UBSan ($build-asan)"
+		cmake -S "$top" -B "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DMINIVMM_SANITIZE=ON
+		cmake --build "$build-asan" -j "$jobs"
+		step "ctest (ASan+UBSan)"
+		(cd "$build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			ctest --output-on-failure --no-tests=error)
+	fi
 	step "all tests passed in $((SECONDS - t0)) s"
 }
 
