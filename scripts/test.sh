@@ -10,6 +10,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
+# CTest hides a passing test's output; show which way the Linux boots reached
+# a KVM (direct or harness VM) and each boot test's verdict and time.
+integration_summary() {
+	local out=$1/integration-results/run.out
+	[ -f "$out" ] || return 0
+	step "integration batch ($out)"
+	tr -d '\r' <"$out" | grep -E '^(integration:|harness: (up|the harness)|PASS |FAIL |[0-9]+ passed)' >&2 || true
+}
+
 main() {
 	local t0=$SECONDS
 	step "setup"
@@ -21,7 +30,10 @@ main() {
 	bash "$top/images/build-kit.sh" "$top/images/cache/kit"
 	step "ctest"
 	# ctest exits non-zero if any test failed or none ran.
-	(cd "$build" && ctest --output-on-failure --no-tests=error)
+	local st=0
+	(cd "$build" && ctest --output-on-failure --no-tests=error) || st=$?
+	integration_summary "$build"
+	[ "$st" = 0 ] || { step "FAILED (ctest status $st) after $((SECONDS - t0)) s"; exit "$st"; }
 	# The same suite, guest boots included, with AddressSanitizer and UBSan
 	# (MINIVMM_SANITIZE_PASS=0 skips it for a quick local run).
 	if [ "${MINIVMM_SANITIZE_PASS:-1}" = 1 ]; then
@@ -31,7 +43,9 @@ main() {
 		step "ctest (ASan+UBSan)"
 		(cd "$build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			ctest --output-on-failure --no-tests=error)
+			ctest --output-on-failure --no-tests=error) || st=$?
+		integration_summary "$build-asan"
+		[ "$st" = 0 ] || { step "FAILED (ASan+UBSan ctest status $st) after $((SECONDS - t0)) s"; exit "$st"; }
 	fi
 	step "all tests passed in $((SECONDS - t0)) s"
 }
