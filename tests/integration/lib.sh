@@ -93,3 +93,24 @@ host_read() {
 stat_value() {
 	sed -n "s/.*stats:.* $1=\([0-9]*\).*/\1/p" "$OUT" | head -1
 }
+
+# vm_bg SCRIPT [options...]: like vm_script, in the background; VM_PID is minivmm's pid.
+vm_bg() {
+	script=$1
+	shift
+	b64=$(printf '%s\n' "$script" | base64 | tr -d '\n')
+	"$MINIVMM" --kernel "$KIT/vmlinuz" --initrd "$KIT/initrd.img" --timeout 120 "$@" \
+		--cmdline "$BASE_CMDLINE run=\"echo $b64|base64 -d|sh\"" >"$OUT" 2>&1 </dev/null &
+	VM_PID=$!
+}
+
+# wait_output TEXT [SECONDS]: waits until the console shows TEXT.
+wait_output() {
+	i=0
+	while ! grep -q -- "$1" "$OUT" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $((${2:-60} * 5)) ] || fail "the console never showed '$1'"
+		kill -0 "$VM_PID" 2>/dev/null || fail "minivmm ended before the console showed '$1'"
+		sleep 0.2
+	done
+}
