@@ -142,7 +142,8 @@ int blkfile_start(struct blkfile *f, enum blkfile_op op, uint64_t offset, const 
 	s->cookie = cookie;
 	s->niov = niov;
 	s->finished_inline = false;
-	memcpy(s->iov, iov, niov * sizeof(*iov));
+	if (niov)
+		memcpy(s->iov, iov, niov * sizeof(*iov)); /* FLUSH has no buffers (iov may be NULL) */
 	f->inflight++;
 	/*
 	 * A flush covers writes that have completed: Linux's block layer sends
