@@ -12,9 +12,10 @@
 # QEMU is a test tool, never a dependency of minivmm.
 #
 # Exit statuses of the script itself: CMD's status, or 1 for missing tools or
-# input, 97 when kvm_amd did not load inside, 98 when the VM never reached its
+# input, 97 when kvm_amd did not load inside, 96 without a scratch disk, 98 when the VM never reached its
 # init or stopped without a status, 124 when HARNESS_TIMEOUT (default 1500 s) expired.
-# HARNESS_MEMORY (default 4G) sizes the VM.
+# HARNESS_MEMORY (default 4G) sizes the VM; HARNESS_CPU (default max,-erms,-fsrm)
+# is its -cpu (e.g. add ,-svm to see the no-nested-KVM failure).
 set -euo pipefail
 
 minivmm= kit= tests= console= interactive=0
@@ -83,6 +84,9 @@ done
 printf '%q ' "$@" >"$root/harness-cmd"
 cat >"$root/init" <<'EOI'
 #!/bin/busybox sh
+# The harness VM's init: nested KVM, a scratch disk, then the command. Ends in
+# exactly one "harness: status N" line and one power-off (nothing after it, so
+# even a returning poweroff ends the VM: init exits, panic=-1, -no-reboot).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
@@ -92,15 +96,22 @@ insmod /lib/modules/brd.ko rd_nr=1 rd_size=2097152
 if [ ! -c /dev/kvm ] || ! grep -q '^kvm_amd ' /proc/modules; then
 	echo "harness: kvm_amd did not load: no /dev/kvm inside the harness VM"
 	dmesg | grep -i -E 'kvm|svm' | tail -5
-	echo "harness: status 97"; poweroff -f
+	st=97
+elif ! /opt/tools/mke2fs -q -t ext4 -O ^has_journal /dev/ram0 || ! mount /dev/ram0 /work; then
+	echo "harness: no ext4 scratch disk on /dev/ram0"
+	st=96
+else
+	echo "harness: up at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) CPUs, KVM ready (kvm_amd)"
+	export MINIVMM=/bin/minivmm KIT=/kit WORK=/work TOOLS=/opt/tools
+	cd /tests
+	if [ -f /interactive ]; then
+		setsid cttyhack sh -c "$(cat /harness-cmd)"; st=$?
+	else
+		sh -c "$(cat /harness-cmd)" </dev/null; st=$?
+	fi
 fi
-/opt/tools/mke2fs -q -t ext4 -O ^has_journal /dev/ram0 && mount /dev/ram0 /work || echo "harness: no ext4 scratch disk"
-echo "harness: up at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) CPUs, KVM ready (kvm_amd)"
-export MINIVMM=/bin/minivmm KIT=/kit WORK=/work TOOLS=/opt/tools
-cd /tests
-if [ -f /interactive ]; then setsid cttyhack sh -c "$(cat /harness-cmd)"; st=$?; else
-sh -c "$(cat /harness-cmd)" </dev/null; st=$?; fi
 echo "harness: status $st"
+sync
 poweroff -f
 EOI
 chmod 755 "$root/init"
@@ -110,7 +121,7 @@ chmod 755 "$root/init"
 # 2 vCPUs (one per host core); multi-threaded TCG, since nested boots hang
 # with thread=single; no ERMS/FSRM makes TCG's memcpy about 4x faster. No NIC:
 # nothing needs one, and it spares the option ROM.
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-erms,-fsrm -smp 2 -m "${HARNESS_MEMORY:-4G}"
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${HARNESS_CPU:-max,-erms,-fsrm}" -smp 2 -m "${HARNESS_MEMORY:-4G}"
 	-nographic -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
 	-append "console=ttyS0 quiet loglevel=3 panic=-1")
 say "booting the harness VM (QEMU TCG with nested SVM)"
@@ -132,7 +143,7 @@ kill $tpid 2>/dev/null || true
 tpid=
 say "the harness VM ran for $((SECONDS - start)) s"
 clean=$(tr -d '\r' <"$log")
-status=$(sed -n 's/^harness: status \([0-9]*\).*/\1/p' <<<"$clean" | tail -1)
+status=$(sed -n 's/^harness: status \([0-9]*\).*/\1/p' <<<"$clean" | head -1)
 if [ "$qst" = 124 ]; then
 	say "FAIL: HARNESS_TIMEOUT (${HARNESS_TIMEOUT:-1500} s) expired; the VM was stopped"
 	exit 124

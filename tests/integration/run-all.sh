@@ -20,7 +20,9 @@ run_one() {
 		kill -TERM -"$pid" 2>/dev/null
 		sleep 3
 		kill -KILL -"$pid" 2>/dev/null
-	) &
+	) </dev/null >/dev/null 2>&1 &
+	# (Its sleep outlives a kill of the subshell; with no inherited stdout it
+	# cannot hold a pipe such as run.sh's tee open.)
 	watchdog=$!
 	wait "$pid"
 	st=$?

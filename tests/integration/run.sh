@@ -31,7 +31,7 @@ run_direct() {
 	work=$(mktemp -d "${TMPDIR:-/var/tmp}/minivmm-it.XXXXXX")
 	# /var/tmp is usually on disk; tmpfs may refuse O_DIRECT, which disk tests need.
 	local st=0
-	(cd "$here" && MINIVMM=$(realpath "$minivmm") KIT=$(realpath "$kit") WORK=$work \
+	(cd "$here" && MINIVMM=$minivmm KIT=$kit WORK=$work \
 		TOOLS=/usr/sbin ./run-all.sh "$@") || st=$?
 	rm -rf "$work"
 	return $st
@@ -68,6 +68,10 @@ main() {
 		esac
 	done
 	[ -x "$minivmm" ] || { echo "integration: no minivmm binary at '$minivmm'" >&2; exit 1; }
+	# Absolute paths: the runner works from the tests directory.
+	minivmm=$(realpath "$minivmm")
+	kit=$(realpath "$kit")
+	results=$(realpath -m "$results")
 	[ -f "$kit/vmlinuz" ] && [ -f "$kit/initrd.img" ] ||
 		{ echo "integration: no guest kit in '$kit' (run images/build-kit.sh)" >&2; exit 1; }
 	[ -n "$results" ] || { echo "integration: --results DIR is required" >&2; exit 1; }
