@@ -30,9 +30,14 @@ run_direct() {
 	local work
 	work=$(mktemp -d "${TMPDIR:-/var/tmp}/minivmm-it.XXXXXX")
 	# /var/tmp is usually on disk; tmpfs may refuse O_DIRECT, which disk tests need.
-	local st=0
+	# TOOLS: one directory with the real tools, as in the harness VM (/opt/tools).
+	local st=0 p
+	mkdir -p "$work/tools"
+	for p in mke2fs e2fsck debugfs fio; do
+		command -v "$p" >/dev/null && ln -s "$(command -v "$p")" "$work/tools/$p"
+	done
 	(cd "$here" && MINIVMM=$minivmm KIT=$kit WORK=$work \
-		TOOLS=/usr/sbin ./run-all.sh "$@") || st=$?
+		TOOLS=$work/tools ./run-all.sh "$@") || st=$?
 	rm -rf "$work"
 	return $st
 }
