@@ -9,7 +9,7 @@ set -euo pipefail
 # (ACPI disassembly check), QEMU (harness VM on hosts without VMX/SVM),
 # e2fsprogs and fio (scratch disks inside the harness).
 packages=(
-	build-essential cmake libaio-dev pkg-config
+	build-essential cmake libaio-dev pkg-config clang
 	busybox-static cpio gzip xz-utils zstd libc6-dev
 	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps
 )

@@ -47,6 +47,16 @@ main() {
 		integration_summary "$build-asan"
 		[ "$st" = 0 ] || { step "FAILED (ASan+UBSan ctest status $st) after $((SECONDS - t0)) s"; exit "$st"; }
 	fi
+	# libFuzzer targets (tests/fuzz): a bounded short run each, from their seed corpora.
+	if [ "${MINIVMM_FUZZ_PASS:-1}" = 1 ]; then
+		step "configure and build the fuzz targets with clang ($build-fuzz)"
+		cmake -S "$top" -B "$build-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+			-DMINIVMM_FUZZ=ON
+		cmake --build "$build-fuzz" -j "$jobs"
+		step "ctest -L fuzz"
+		(cd "$build-fuzz" && ctest -L fuzz --output-on-failure --no-tests=error) || st=$?
+		[ "$st" = 0 ] || { step "FAILED (fuzz status $st) after $((SECONDS - t0)) s"; exit "$st"; }
+	fi
 	step "all tests passed in $((SECONDS - t0)) s"
 }
 
