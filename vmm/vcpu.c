@@ -97,15 +97,19 @@ static int set_msrs(struct vcpu *v)
 		{ MSR_MTRR_DEF_TYPE, (1u << 11) | 6 },   /* MTRRs on, default write-back */
 	};
 	const unsigned int n = sizeof(boot_msrs) / sizeof(boot_msrs[0]);
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[sizeof(boot_msrs) / sizeof(boot_msrs[0])];
-	} m = { .hdr.nmsrs = n };
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
+	int r;
 
+	if (!m)
+		return -ENOMEM;
+	m->nmsrs = n;
 	for (unsigned int i = 0; i < n; i++)
-		m.e[i] = (struct kvm_msr_entry){ .index = boot_msrs[i].index, .data = boot_msrs[i].value };
+		m->entries[i] = (struct kvm_msr_entry){ .index = boot_msrs[i].index,
+							.data = boot_msrs[i].value };
 	/* KVM_SET_MSRS stops at the first MSR it refuses; the rest are best effort. */
-	return ioctl(v->fd, KVM_SET_MSRS, &m) < 0 ? -errno : 0;
+	r = ioctl(v->fd, KVM_SET_MSRS, m) < 0 ? -errno : 0;
+	free(m);
+	return r;
 }
 
 static uint32_t lvt_mode(uint32_t reg, uint32_t mode)
