@@ -11,7 +11,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/cache/kit}
-stamp_src=$(cat "$here/build-kit.sh" "$here/kit-init.sh" "$here/guest-exit.c" "$here/blkzeroout.c" | sha256sum | cut -c1-16)
+stamp_src=$(cat "$here/build-kit.sh" "$here/kit-init.sh" "$here/guest-exit.c" "$here/blkzeroout.c" "$here/attack.c" | sha256sum | cut -c1-16)
 
 say() { printf 'kit: %s\n' "$*" >&2; }
 
@@ -82,6 +82,8 @@ done
 gcc -static -Os -s -o "$init/bin/guest-exit" "$here/guest-exit.c"
 # blkzeroout: sends WRITE_ZEROES (BLKZEROOUT), which busybox blkdiscard cannot.
 gcc -static -Os -s -o "$init/bin/blkzeroout" "$here/blkzeroout.c"
+# virtio-attack BDF: the in-guest attack suite against a virtio-blk device (t_attack.sh).
+gcc -static -Os -s -o "$init/bin/virtio-attack" "$here/attack.c"
 (cd "$init" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.img"
 echo "$stamp_src" >"$out/stamp"
 say "done: $out (kernel $kver, initrd $(du -h "$out/initrd.img" | cut -f1))"
