@@ -324,10 +324,18 @@ static void com1_resources(struct aml *a)
 
 static void rtc_resources(struct aml *a)
 {
-	uint8_t irq[3] = { 0x22, 0, 1 }; /* IRQNoFlags() {8}: bit 8 of the mask */
+	aml_io(a, 0x70, 2); /* no IRQ 8: our RTC never raises alarms or update interrupts */
+}
 
-	aml_io(a, 0x70, 2);
-	aml_put(a, irq, sizeof(irq));
+static void ecam_resources(struct aml *a)
+{
+	/* Memory32Fixed(ReadWrite, ECAM, 1 MiB) (6.4.3.4) */
+	uint32_t base = PCI_ECAM_BASE, len = PCI_ECAM_SIZE;
+	uint8_t d[12] = { 0x86, 9, 0, 1 };
+
+	memcpy(d + 4, &base, 4);
+	memcpy(d + 8, &len, 4);
+	aml_put(a, d, sizeof(d));
 }
 
 static void dsdt_body(struct aml *a)
@@ -370,6 +378,17 @@ static void dsdt_body(struct aml *a)
 	aml_name(a, "_UID");
 	aml_int(a, 1);
 	aml_crs(a, com1_resources);
+	aml_wrap(a, dev, device_op, 2);
+
+	/*
+	 * Motherboard resources: the PCI Firmware spec (4.1.2) wants MCFG ranges
+	 * reserved here; Linux otherwise leans on the e820 reservation alone.
+	 */
+	dev = a->n;
+	aml_put(a, "RES0", 4);
+	aml_name(a, "_HID");
+	aml_dword(a, eisaid("PNP0C02"));
+	aml_crs(a, ecam_resources);
 	aml_wrap(a, dev, device_op, 2);
 
 	/* The CMOS clock, so rtc-cmos binds through PnP instead of guessing. */
