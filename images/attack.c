@@ -292,7 +292,8 @@ struct setup {
 static struct setup good_setup(void)
 {
 	return (struct setup){
-		.features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_INDIRECT_DESC,
+		.features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_INDIRECT_DESC |
+			    1ull << VIRTIO_BLK_F_DISCARD | 1ull << VIRTIO_BLK_F_WRITE_ZEROES,
 		.qsize = QSZ,
 		.desc = pg[PG_DESC].pa,
 		.avail = pg[PG_AVAIL].pa,
@@ -665,6 +666,63 @@ static void b_ind_not_negotiated(void)
 	ind_table();
 }
 
+/* DISCARD / WRITE_ZEROES with n ranges in PG_DATA (device-readable); the caller spoils them. */
+static struct virtio_blk_discard_write_zeroes *dwz(uint32_t type, unsigned int n)
+{
+	struct virtio_blk_discard_write_zeroes *r = (void *)pg[PG_DATA].va;
+
+	set_hdr(type, 0);
+	for (unsigned int i = 0; i < n; i++)
+		r[i] = (struct virtio_blk_discard_write_zeroes){ .sector = 100, .num_sectors = 1 };
+	set_desc(0, hdr_pa(), 16, VRING_DESC_F_NEXT, 1);
+	set_desc(1, pg[PG_DATA].pa, n * sizeof(*r), VRING_DESC_F_NEXT, 2);
+	set_desc(2, status_pa(), 1, VRING_DESC_F_WRITE, 0);
+	return r;
+}
+
+static void b_discard_wraps(void)
+{
+	struct virtio_blk_discard_write_zeroes *r = dwz(VIRTIO_BLK_T_DISCARD, 1);
+
+	r->sector = ~0ull - 1;
+	r->num_sectors = 8;
+}
+
+static void b_wz_bad_flags(void)
+{
+	struct virtio_blk_discard_write_zeroes *r = dwz(VIRTIO_BLK_T_WRITE_ZEROES, 1);
+
+	r->sector = 0; /* sector 0 would read back as zeroes if this got through */
+	r->flags = 0xfffffffe;
+}
+
+static void b_discard_unmap(void)
+{
+	struct virtio_blk_discard_write_zeroes *r = dwz(VIRTIO_BLK_T_DISCARD, 1);
+
+	r->sector = 0;
+	r->flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP; /* only WRITE_ZEROES may carry it */
+}
+
+static void b_discard_many(void)
+{
+	dwz(VIRTIO_BLK_T_DISCARD, 200); /* more than max_discard_seg */
+}
+
+static void b_discard_len(void)
+{
+	dwz(VIRTIO_BLK_T_DISCARD, 1);
+	desc[1].len = 20;
+}
+
+static void b_wz_huge(void)
+{
+	struct virtio_blk_discard_write_zeroes *r = dwz(VIRTIO_BLK_T_WRITE_ZEROES, 1);
+
+	r->sector = 0;
+	r->num_sectors = 0xffffffff; /* more than max_write_zeroes_sectors, and the disk */
+}
+
 static void b_avail_far_ahead(void)
 {
 	/* The driver claims 1000 new chains on a ring of 16 (2.7.6). */
@@ -713,6 +771,12 @@ static const struct req_attack req_attacks[] = {
 	{ "indirect_outside_ram", b_ind_outside },
 	{ "indirect_huge_table", b_ind_huge },
 	{ "indirect_not_negotiated", b_ind_not_negotiated, .no_indirect = true },
+	{ "discard_range_wraps", b_discard_wraps },
+	{ "write_zeroes_unknown_flags", b_wz_bad_flags },
+	{ "discard_with_unmap_flag", b_discard_unmap },
+	{ "discard_too_many_ranges", b_discard_many },
+	{ "discard_len_not_16x", b_discard_len },
+	{ "write_zeroes_huge_count", b_wz_huge },
 	{ "avail_idx_far_ahead", b_avail_far_ahead, .raw_ring = true },
 	{ "avail_head_out_of_range", b_head_out_of_range, .raw_ring = true },
 };
@@ -1006,6 +1070,95 @@ static void msix_attack(void)
 }
 
 /*
+ * DRIVER_OK cleared and set again without a reset (a driver MUST NOT clear a
+ * status bit, 2.1.1). A device may ignore it or ask for a reset, but it must
+ * not start the queue over: that would consume chains the driver already got
+ * back. Then, if asked, many toggles while the device thread is woken, to
+ * shake out races.
+ */
+static void driver_ok_toggle(void)
+{
+	const uint8_t up = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			   VIRTIO_CONFIG_S_FEATURES_OK;
+	char out[192], why[96];
+	uint8_t *sb = &pg[PG_HDR].va[STATUS_OFF];
+	/*
+	 * The loop crashes minivmm today (see t_attack.sh), so it only runs when
+	 * asked: ATTACK_RACE_TOGGLES=N.
+	 */
+	int toggles = getenv("ATTACK_RACE_TOGGLES") ? atoi(getenv("ATTACK_RACE_TOGGLES")) : 0;
+	bool replayed, flagged, ok;
+	uint64_t t0;
+	int st;
+
+	if (!dev_up_good() || !good_read(why, sizeof(why))) {
+		report("driver_ok_toggle", false, "could not set the device up");
+		return;
+	}
+	*sb = STATUS_UNSET; /* the chain is ours again: the device must not write it */
+	w8(VIRTIO_PCI_COMMON_STATUS, up);
+	w8(VIRTIO_PCI_COMMON_STATUS, up | VIRTIO_CONFIG_S_DRIVER_OK);
+	t0 = now_ms();
+	while (*sb == STATUS_UNSET && now_ms() - t0 < 200)
+		usleep(1000);
+	replayed = *sb != STATUS_UNSET;
+	st = dev_status();
+	flagged = st & VIRTIO_CONFIG_S_NEEDS_RESET;
+	for (int i = 0; i < toggles; i++) {
+		w8(VIRTIO_PCI_COMMON_STATUS, up);
+		w8(VIRTIO_PCI_COMMON_STATUS, up | VIRTIO_CONFIG_S_DRIVER_OK);
+		w16(BAR_NOTIFY, 0);
+	}
+	ok = !replayed;
+	snprintf(out, sizeof(out), "status 0x%02x after the toggle%s; %s; %d more toggles survived",
+		 st, flagged ? " (DEVICE_NEEDS_RESET)" : "",
+		 replayed ? "the device re-ran a chain it had already returned (queue restarted at 0)"
+			  : "no returned chain was touched", toggles);
+	report("driver_ok_toggle", ok, out);
+}
+
+/*
+ * A reset while reads are in flight: once device_status reads 0, nothing may
+ * be written into the buffers any more (the device finished or dropped them).
+ */
+static void reset_during_io(void)
+{
+	char out[128];
+	bool clean = true;
+	int n = QSZ / 3;
+
+	if (!dev_up_good()) {
+		report("reset_during_io", false, "could not set the device up");
+		return;
+	}
+	set_hdr(VIRTIO_BLK_T_IN, 0);
+	for (int k = 0; k < n; k++) {
+		set_desc(3 * k, hdr_pa(), 16, VRING_DESC_F_NEXT, 3 * k + 1);
+		set_desc(3 * k + 1, pg[PG_DATA].pa, PAGE, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+			 3 * k + 2);
+		set_desc(3 * k + 2, status_pa(), 1, VRING_DESC_F_WRITE, 0);
+		avail->ring[k] = 3 * k;
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	avail->idx = avail_idx = n;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	notify();
+	if (!dev_reset()) {
+		report("reset_during_io", false, "reset never completed");
+		return;
+	}
+	memset(pg[PG_DATA].va, 0x77, PAGE);
+	pg[PG_HDR].va[STATUS_OFF] = STATUS_UNSET;
+	usleep(200 * 1000);
+	for (size_t i = 0; i < PAGE; i++)
+		clean &= pg[PG_DATA].va[i] == 0x77;
+	clean &= pg[PG_HDR].va[STATUS_OFF] == STATUS_UNSET;
+	snprintf(out, sizeof(out), "%d reads in flight, %u completed before the reset; %s", n,
+		 used->idx, clean ? "no write after reset" : "BUFFERS WRITTEN AFTER RESET");
+	report("reset_during_io", clean, out);
+}
+
+/*
  * Thousands of doorbells: at the ioeventfd width (2 bytes, kept in the
  * kernel), at widths that exit to minivmm, and for queues that do not exist,
  * before DRIVER_OK and on a live queue with nothing new in it.
@@ -1059,6 +1212,8 @@ int main(int argc, char **argv)
 	feature_attacks();
 	readonly_attack();
 	msix_attack();
+	reset_during_io();
+	driver_ok_toggle();
 	doorbell_storm();
 	printf("virtio-attack: %d failure(s)\n", failures);
 	dev_reset();
