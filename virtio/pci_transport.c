@@ -118,6 +118,15 @@ static void signal_needs_reset(struct vpci *v)
 	pthread_mutex_unlock(&v->msix_lock);
 }
 
+/* 4.1.4.3.2: a driver may only shrink a queue; never past what the device offers. */
+static bool queue_sizes_ok(const struct vpci *v)
+{
+	for (unsigned int q = 0; q < v->desc.num_queues; q++)
+		if (v->queues[q].enabled && v->queues[q].size > v->desc.queue_max_size)
+			return false;
+	return true;
+}
+
 static void status_write(struct vpci *v, uint8_t val)
 {
 	uint8_t old = v->status;
@@ -129,6 +138,17 @@ static void status_write(struct vpci *v, uint8_t val)
 	      val & VIRTIO_CONFIG_S_DRIVER_OK ? " DRIVER_OK" : "", val == 0 ? " (reset)" : "");
 	if (val == 0) {
 		device_reset(v);
+		return;
+	}
+	/*
+	 * 2.1.2: the driver only ever adds status bits until it resets. A write
+	 * that clears one (DRIVER_OK off and on again would re-enable a live
+	 * queue under the I/O thread) is refused and the device asks for a reset.
+	 */
+	if (old & ~val & ~VIRTIO_CONFIG_S_NEEDS_RESET) {
+		trace(TRACE_VIRTIO, "virtio", "status write 0x%02x clears bits of 0x%02x: refused", val,
+		      old);
+		signal_needs_reset(v);
 		return;
 	}
 	/* 3.1.1: FEATURES_OK only sticks if the driver took a subset that includes VERSION_1. */
@@ -144,7 +164,7 @@ static void status_write(struct vpci *v, uint8_t val)
 	}
 	v->status = val & ~VIRTIO_CONFIG_S_NEEDS_RESET; /* the device's bit; see needs_reset */
 	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
-		if (!(val & VIRTIO_CONFIG_S_FEATURES_OK) ||
+		if (!(val & VIRTIO_CONFIG_S_FEATURES_OK) || !queue_sizes_ok(v) ||
 		    v->desc.ops->activate(v->desc.dev, v->driver_features, v->queues,
 					  v->desc.num_queues) < 0)
 			signal_needs_reset(v);

@@ -21,7 +21,7 @@ sum_a=$(md5sum "$a" | cut -d' ' -f1)
 vm_script '
 bdf=$(basename "$(dirname "$(readlink -f /sys/block/vdb/device)")")
 echo "vdb is $bdf"
-virtio-attack "$bdf" attack-disk-sector-0
+ATTACK_RACE_TOGGLES=500 virtio-attack "$bdf" attack-disk-sector-0
 echo "attack exit $?"
 for o in 0 4096 8191; do
 	echo "vda after $o: $(dd if=/dev/vda bs=2048 skip=$o count=1 iflag=direct 2>/dev/null | head -c 16)"
@@ -40,19 +40,13 @@ rows=$(grep -a -c '^attack: ' "$OUT")
 if grep -a '^attack: ' "$OUT" | grep -v 'recovered: yes' >&2; then
 	fail "an attack left the device unusable after a reset"
 fi
-# Known minivmm bugs, tolerated here so the rest of the suite guards the tree
-# (drop each exception once fixed; virtio-attack then exits 0):
-# - queue_size 512, a power of two above the 256 the device offered, is taken
-#   at DRIVER_OK: vq_split_enable checks the spec's 32768, not the device's max.
-# - DRIVER_OK cleared and set again without a reset re-runs activate() on the
-#   live queue: vq_split_enable() memsets the vq the I/O thread is using and
-#   restarts at index 0, so chains already returned are run again. Toggling it
-#   in a loop (ATTACK_RACE_TOGGLES=3000) crashes minivmm with SIGSEGV (status
-#   139), so the loop stays off here.
-known='^attack: (queue_size_too_big_512|driver_ok_toggle) '
-if grep -a '^attack: ' "$OUT" | grep 'NOT REFUSED' | grep -Ev "$known" >&2; then
+# Every attack must be refused; this once caught DRIVER_OK toggled without a
+# reset (re-enabling a live queue: SIGSEGV in a loop, now refused with
+# NEEDS_RESET; the loop runs 500 times above) and a queue larger than offered.
+if grep -a '^attack: ' "$OUT" | grep 'NOT REFUSED' >&2; then
 	fail "the device accepted an attack instead of refusing it"
 fi
+expect_output "attack exit 0"
 expect_output "virtio-attack: [0-9]* failure(s)"
 # vda, driven by Linux all along, still reads back in the guest and is unchanged on disk.
 for o in 0 4096 8191; do
