@@ -132,6 +132,7 @@ void config_usage(FILE *out)
 		"      --debug           log unhandled port and MMIO accesses to stderr\n"
 		"      --trace[=CATS]    trace events to stderr; CATS: all (default) or a list of\n"
 		"                        exit,pci,virtio,msix,blk\n"
+		"      --no-sandbox      run without the seccomp syscall allow-list (for debugging)\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -180,7 +181,7 @@ static int build_cmdline(char *out, size_t len, const char *user)
 
 enum config_result config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	enum { OPT_STATS = 256, OPT_DEBUG, OPT_TRACE };
+	enum { OPT_STATS = 256, OPT_DEBUG, OPT_TRACE, OPT_NO_SANDBOX };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -192,6 +193,7 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "trace", optional_argument, NULL, OPT_TRACE },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -199,7 +201,7 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 	const char *cmdline = NULL;
 	int c, r;
 
-	*cfg = (struct config){ .memory = 512ull << 20, .cpus = 1 };
+	*cfg = (struct config){ .memory = 512ull << 20, .cpus = 1, .sandbox = true };
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:d:t:hV", opts, NULL)) != -1) {
@@ -255,6 +257,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->sandbox = false;
 			break;
 		case OPT_TRACE:
 			if (trace_parse(optarg, &cfg->trace) < 0) {

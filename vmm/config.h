@@ -31,6 +31,7 @@ struct config {
 	unsigned int timeout;          /* seconds, 0: none */
 	bool stats;
 	bool debug;
+	bool sandbox;                  /* seccomp allow-list after set-up; --no-sandbox clears it */
 	unsigned int trace;            /* enum trace_cat bits */
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;

@@ -2,6 +2,7 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/kvm.h"
+#include "vmm/sandbox.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 
@@ -169,6 +170,12 @@ int main(int argc, char **argv)
 	if (kvm_host_is_pvm())
 		fprintf(stderr, "minivmm: note: host KVM is kvm_pvm (no VMX/SVM): every instruction of "
 				"a non-PVM guest is emulated, so a stock Linux kernel will not boot here\n");
+	/* Every fd is open and no thread runs yet: the vCPU and I/O threads inherit the filter. */
+	if (sandbox_install(cfg.sandbox, err, sizeof(err)) < 0) {
+		fprintf(stderr, "minivmm: error: %s\n", err);
+		vm_destroy(&vm);
+		return STOP_ERROR;
+	}
 
 	console_enter_raw();
 	if (vm_start(&vm, err, sizeof(err)) < 0) {

@@ -1,0 +1,167 @@
+/* The syscall sandbox: allowed calls work in a filtered child, forbidden ones end it with one line. */
+#include "tests/unit/check.h"
+#include "vmm/sandbox.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum probe {
+	PROBE_ALLOWED,  /* what minivmm's threads do: must all work */
+	PROBE_SOCKET,
+	PROBE_EXECVE,
+	PROBE_OPENAT,
+	PROBE_FORK,     /* clone without CLONE_THREAD */
+	PROBE_IOCTL,    /* an ioctl request not on the list */
+	PROBE_MMAP_EXEC,
+	PROBE_IN_THREAD, /* a forbidden call from a thread created after the filter */
+};
+
+static void *thread_body(void *arg)
+{
+	(*(int *)arg)++;
+	return NULL;
+}
+
+static void *thread_forbidden(void *arg)
+{
+	(void)arg;
+	socket(AF_INET, SOCK_STREAM, 0);
+	return NULL;
+}
+
+/* Child side: returns the exit status, or does not return when the sandbox stops it. */
+static int run_probe(enum probe probe)
+{
+	char err[256];
+	int fds[2], n = 0;
+	pthread_t t;
+
+	if (pipe(fds) < 0)
+		return 90;
+	if (sandbox_apply(err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 91;
+	}
+	switch (probe) {
+	case PROBE_ALLOWED: {
+		struct timespec ts = { 0, 1000 };
+		void *big = malloc(8 << 20); /* mmap */
+		char c = 'x';
+
+		if (!big || write(fds[1], &c, 1) != 1 || read(fds[0], &c, 1) != 1 || c != 'x')
+			return 10;
+		free(big);
+		if (nanosleep(&ts, NULL) < 0 || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+			return 11;
+		/* clone3 is refused softly so that glibc falls back to clone. */
+		if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+			return 12;
+		if (!sandbox_skipped_in_this_build()) {
+			/* ASan's thread start reads /proc: threads are checked in the normal build. */
+			if (pthread_create(&t, NULL, thread_body, &n) || pthread_join(t, NULL) || n != 1)
+				return 13;
+		}
+		close(fds[0]);
+		close(fds[1]);
+		return 0;
+	}
+	case PROBE_SOCKET:
+		socket(AF_INET, SOCK_STREAM, 0);
+		break;
+	case PROBE_EXECVE: {
+		char *argv[] = { "/bin/true", NULL };
+
+		execve("/bin/true", argv, NULL);
+		break;
+	}
+	case PROBE_OPENAT:
+		fopen("/etc/hostname", "r");
+		break;
+	case PROBE_FORK:
+		if (fork() == 0)
+			_exit(0);
+		break;
+	case PROBE_IOCTL:
+		ioctl(fds[0], FIONREAD, &n);
+		break;
+	case PROBE_MMAP_EXEC:
+		mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case PROBE_IN_THREAD:
+		if (pthread_create(&t, NULL, thread_forbidden, NULL) == 0)
+			pthread_join(t, NULL);
+		break;
+	}
+	return 20; /* the forbidden call came back */
+}
+
+/* Runs probe in a child; returns its exit status (or 128 + signal) and its stderr in out. */
+static int in_child(enum probe probe, char *out, size_t outlen)
+{
+	int fds[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		_exit(run_probe(probe));
+	}
+	close(fds[1]);
+	while (got + 1 < outlen && (n = read(fds[0], out + got, outlen - 1 - got)) > 0)
+		got += n;
+	out[got] = '\0';
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void expect_stopped(enum probe probe, long nr)
+{
+	char out[512], want[64];
+	int status = in_child(probe, out, sizeof(out));
+
+	snprintf(want, sizeof(want), "system call %ld is not allowed", nr);
+	CHECK(status == 1);
+	CHECK(strstr(out, want) != NULL);
+	CHECK(strstr(out, "--no-sandbox") != NULL);
+	CHECK(strchr(out, '\n') == out + strlen(out) - 1); /* one line */
+	if (status != 1 || !strstr(out, want))
+		fprintf(stderr, "probe %d: status %d, stderr: %s\n", probe, status, out);
+}
+
+int main(void)
+{
+	char out[512], err[64];
+
+	CHECK(in_child(PROBE_ALLOWED, out, sizeof(out)) == 0);
+	if (out[0])
+		fprintf(stderr, "allowed probe said: %s", out);
+	expect_stopped(PROBE_SOCKET, SYS_socket);
+	expect_stopped(PROBE_EXECVE, SYS_execve);
+	expect_stopped(PROBE_OPENAT, SYS_openat);
+	expect_stopped(PROBE_FORK, SYS_clone);
+	expect_stopped(PROBE_IOCTL, SYS_ioctl);
+	expect_stopped(PROBE_MMAP_EXEC, SYS_mmap);
+	if (!sandbox_skipped_in_this_build())
+		expect_stopped(PROBE_IN_THREAD, SYS_socket);
+	/* Disabled, it installs nothing: this process can still open files afterwards. */
+	CHECK(sandbox_install(false, err, sizeof(err)) == 0);
+	CHECK(access("/", F_OK) == 0);
+	return check_summary();
+}
