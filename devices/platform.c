@@ -123,6 +123,11 @@ void platform_init(struct platform *p, void (*stop)(void *, int), void *ctx)
 	p->stop = stop;
 	p->ctx = ctx;
 	pthread_mutex_init(&p->rtc_lock, NULL);
+	/*
+	 * glibc reads /etc/localtime on the first gmtime_r() too; do it now,
+	 * before the syscall sandbox forbids open, not on the first RTC read.
+	 */
+	tzset();
 }
 
 int platform_register(struct platform *p, struct iobus *pio)
