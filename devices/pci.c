@@ -172,6 +172,11 @@ void pci_cfg_access(struct pci_bus *bus, unsigned int slot, unsigned int fn, uin
 			d->ops->cfg_read(d, off, len);
 		v = cfg_get(d, off, len);
 		memcpy(data, &v, len);
+		/* Enumeration: a scan reads each slot's IDs first; absent slots are not logged. */
+		if (off == PCI_VENDOR_ID)
+			trace(TRACE_PCI, "pci", "00:%02x.0 probed: %04x:%04x class 0x%06x", slot,
+			      cfg_get(d, PCI_VENDOR_ID, 2), cfg_get(d, PCI_DEVICE_ID, 2),
+			      cfg_get(d, PCI_CLASS_REVISION, 4) >> 8);
 	}
 	pthread_mutex_unlock(&bus->lock);
 }
@@ -246,6 +251,9 @@ int pci_bus_add(struct pci_bus *bus, struct pci_dev *d)
 			cfg_put(d, PCI_BASE_ADDRESS_0 + 4 * i,
 				(uint32_t)addr | PCI_BASE_ADDRESS_MEM_TYPE_32, 4);
 			bus->mmio_next = addr + size;
+			trace(TRACE_PCI, "pci", "00:%02x.0 %04x:%04x BAR%d placed at 0x%llx (size 0x%llx)",
+			      slot, cfg_get(d, PCI_VENDOR_ID, 2), cfg_get(d, PCI_DEVICE_ID, 2), i,
+			      (unsigned long long)addr, (unsigned long long)size);
 		}
 		bus->slots[slot] = d;
 		return slot;

@@ -244,6 +244,9 @@ static void handle_chain(struct vblk *b, struct vblk_slot *s)
 	if (b->requests <= TRACE_REQ_LIMIT)
 		trace(TRACE_BLK, "blk", "%s: type %u sector %llu len %llu in %u segments", b->path,
 		      r->type, (unsigned long long)r->sector, (unsigned long long)r->len, r->niov);
+	else if (b->requests == TRACE_REQ_LIMIT + 1)
+		trace(TRACE_BLK, "blk", "%s: further requests are counted, not traced (see --stats)",
+		      b->path);
 	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT)
 		res = blkfile_start(&b->file, ops[r->type], r->sector << VBLK_REQ_SECTOR_SHIFT, r->iov,
 				    r->niov, s);

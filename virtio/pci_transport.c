@@ -464,6 +464,11 @@ static void cfg_write(struct pci_dev *d, uint32_t off, uint32_t len)
 	if (off <= d->cfg[PCI_CAPABILITY_LIST] + MSIX_CAP_CONTROL + 1u &&
 	    off + len > d->cfg[PCI_CAPABILITY_LIST] + (uint32_t)MSIX_CAP_CONTROL) {
 		/* MSI-X enabled or function mask changed: routes and pending bits follow. */
+		uint16_t ctrl = msix_control(v);
+
+		trace(TRACE_MSIX, "msix", "type %u: MSI-X %s, function %s", v->desc.device_id,
+		      ctrl & PCI_MSIX_FLAGS_ENABLE ? "enabled" : "disabled",
+		      ctrl & PCI_MSIX_FLAGS_MASKALL ? "masked" : "unmasked");
 		pthread_mutex_lock(&v->msix_lock);
 		for (unsigned int vec = 0; vec < nvectors(v); vec++)
 			sync_vector(v, vec);

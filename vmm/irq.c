@@ -4,6 +4,7 @@
  * every MSI change; otherwise the UART's IRQ 4 would stop working.
  */
 #include "vmm/irq.h"
+#include "vmm/trace.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -77,6 +78,10 @@ int irq_set_msi_route(struct irq_router *r, unsigned int gsi, uint64_t addr, uin
 	if (!r->msi[i].valid || r->msi[i].addr != addr || r->msi[i].data != data) {
 		r->msi[i] = (struct irq_msi_route){ .addr = addr, .data = data, .valid = true };
 		ret = push_table(r);
+		/* x86 MSI: destination APIC ID in address bits 12-19, vector in data bits 0-7. */
+		trace(TRACE_MSIX, "msix", "gsi %u -> MSI addr 0x%llx data 0x%x (APIC %u vector %u)%s",
+		      gsi, (unsigned long long)addr, data, (unsigned int)(addr >> 12) & 0xff,
+		      data & 0xff, ret ? " refused by KVM" : "");
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
