@@ -21,17 +21,19 @@
  *  4. reads sector 0 with IF=0 and polls for completion, then looks at the
  *     APIC's IRR: bit 0x40 set means the irqfd fired and KVM accepted the
  *     MSI into the APIC, where it waits for IF=1;
- *  5. STI for a bounded spin: the handler runs, checks the frame KVM pushed
- *     and the ISR bit, and sends EOI;
+ *  5. STI for a bounded spin: the handler runs, notes the frame KVM pushed
+ *     and the APIC's ISR and PPR, and sends EOI;
  *  6. reads again and this time waits the way a kernel does, STI; HLT, which
  *     only an interrupt can end.
  * Then it prints how many interrupts its handler counted, its ECAM/BAR0
  * accesses (mmio_count, lib.h: each one exit) and its APIC accesses (none
  * should exit): run.sh checks them against --stats interrupts= and mmio=.
  *
- * Works on this host's kvm_pvm too (README.md): the guest never enters PVM
- * mode, KVM emulates it instruction by instruction, and it delivers the
- * interrupt through the IDT as x86 does.
+ * Runs on kvm_pvm too (README.md). The guest never enters PVM mode, where
+ * the IDT is ignored (Documentation/virt/kvm/x86/pvm-spec.rst); this host's
+ * kvm_pvm emulates it instruction by instruction as plain x86, and delivers
+ * the MSI through the IDT. One difference, measured: in the handler the APIC
+ * shows the vector neither in service (ISR) nor in the priority (PPR).
  *
  * Exit status: 40 both interrupts delivered, 41 pending in the IRR but never
  * delivered, 42 never reached the APIC, 43 set-up failed or an exception.
