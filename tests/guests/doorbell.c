@@ -29,7 +29,8 @@
  * mmio_* helpers (mmio_count): the ECAM and BAR0 accesses that must exit,
  * no doorbell among them. run.sh checks that --stats mmio= is exactly that
  * number and notify_exits=0 with width 2 (no doorbell exited), and that it
- * is that number + kicks and notify_exits=kicks with width 4. Exit status 30 on success, 31 on failure.
+ * is that number + kicks and notify_exits=kicks with width 4.
+ * Exit status 30 on success, 31 on failure.
  */
 #include "lib.h"
 #include "vblk.h"

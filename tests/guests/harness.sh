@@ -28,9 +28,14 @@ st=0
 out=$(tr -d '\r' <"$stage/console")
 fails=0
 for name in "$@"; do
-	grep -qx "guest.$name: PASS" <<<"$out" ||
-		{ echo "guests.harness: FAIL: guest.$name did not pass in the harness VM"; fails=$((fails + 1)); }
+	if ! grep -qx "guest.$name: PASS" <<<"$out"; then
+		echo "guests.harness: FAIL: guest.$name did not pass in the harness VM"
+		fails=$((fails + 1))
+	fi
 done
-[ "$st" = 0 ] || { echo "guests.harness: FAIL: the harness reported status $st"; fails=$((fails + 1)); }
+if [ "$st" != 0 ]; then
+	echo "guests.harness: FAIL: the harness reported status $st"
+	fails=$((fails + 1))
+fi
 [ "$fails" = 0 ] && echo "guests.harness: PASS: $# guests in the harness VM"
 [ "$fails" = 0 ]

@@ -58,7 +58,8 @@
 /* SDM Vol. 3 6.14.1: a 64-bit IDT gate descriptor. */
 struct idt_gate {
 	uint16_t offset_lo, selector;
-	uint8_t ist, type_attr; /* 0x8e: present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+	uint8_t ist;
+	uint8_t type_attr; /* 0x8e: present, DPL 0, 64-bit interrupt gate (clears IF on entry) */
 	uint16_t offset_mid;
 	uint32_t offset_hi, reserved;
 };
@@ -191,7 +192,7 @@ int guest_main(void *zero_page)
 	for (spins = 0; spins < 100000 && !apic_bit(APIC_IRR, VECTOR); spins++)
 		cpu_relax();
 	if (!apic_bit(APIC_IRR, VECTOR)) {
-		puts("irqfd: FAIL: the request completed but vector 0x40 never reached the APIC's IRR\n");
+		puts("irqfd: FAIL: request done, but vector 0x40 never reached the APIC's IRR\n");
 		return 42;
 	}
 	puts("irqfd: request done; vector 0x40 is pending in the APIC's IRR\n");
@@ -202,7 +203,7 @@ int guest_main(void *zero_page)
 		cpu_relax();
 	__asm__ volatile("cli");
 	if (!irq_count) {
-		puts("irqfd: FAIL: vector 0x40 pending in the IRR but never delivered through the IDT\n");
+		puts("irqfd: FAIL: vector 0x40 pending in the IRR, never delivered via the IDT\n");
 		return 41;
 	}
 	puts("irqfd: handler ran after STI: frame cs ");

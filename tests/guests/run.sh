@@ -107,7 +107,8 @@ check_doorbell() {
 	expect_mmio_exits 0
 	expect_stat notify_exits 0
 	# The I/O thread did wake up for them (eventfd counts add up, so fewer reads than writes).
-	[ "$(stat doorbells)" -ge 1 ] 2>/dev/null || bad "--stats doorbells=$(stat doorbells), expected at least 1"
+	[ "$(stat doorbells)" -ge 1 ] 2>/dev/null ||
+		bad "--stats doorbells=$(stat doorbells), expected at least 1"
 	# The same 16 as 4-byte stores miss the ioeventfd: 16 more exits, all seen by minivmm.
 	run --disk "$tmp/disk.img" --cmdline 'kicks=16 width=4'
 	expect_status 30
@@ -128,7 +129,8 @@ check_irqfd() {
 	# Two completions, two MSIs through the irqfd, two runs of the handler.
 	expect_stat requests 2
 	expect_stat interrupts 2
-	[ "$(guest_count 'interrupts handled')" = 2 ] || bad "the guest's handler did not count 2 interrupts"
+	[ "$(guest_count 'interrupts handled')" = 2 ] ||
+		bad "the guest's handler did not count 2 interrupts"
 	# The APIC accesses and the HLTs stayed in KVM: only ECAM/BAR0 accesses exited.
 	expect_mmio_exits 0
 	expect_stat hlt 0
@@ -136,7 +138,8 @@ check_irqfd() {
 	if [ "$on_pvm" = 1 ]; then
 		# Measured on kvm_pvm (README.md): delivered, but not marked in service.
 		grep -qF 'ISR 0x40 clear, PPR 0x0000' "$tmp/out" &&
-			say "note: kvm_pvm delivers the vector but leaves ISR/PPR at 0 in the handler (x86: ISR set, PPR 0x40); checked in the harness VM"
+			say "note: kvm_pvm delivered the vector but left ISR/PPR at 0 in the" \
+				"handler (x86: ISR bit set, PPR 0x40); guest.harness checks that"
 	else
 		expect_line 'irqfd: in the handler: ISR 0x40 set, PPR 0x0040'
 	fi
