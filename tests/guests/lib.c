@@ -3,6 +3,8 @@
 
 #include <asm/bootparam.h>
 
+unsigned long mmio_count;
+
 void putc(char c)
 {
 	outb(COM1, c);
