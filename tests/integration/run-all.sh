@@ -4,7 +4,7 @@
 # "FAIL NAME (Ns)" per test, a failed test's output as "@@LOG NAME| ...", then
 # "N passed, N failed". POSIX sh: it runs under busybox in the harness VM too.
 cd "$(dirname "$0")" || exit 1
-per_test_timeout=${TEST_TIMEOUT:-300}
+per_test_timeout=${TEST_TIMEOUT:-360}
 : "${MINIVMM:?}" "${KIT:?}" "${WORK:?}"
 pass=0
 failed=0

@@ -27,7 +27,7 @@ for d in 1 32; do
 	iops=\$(\$FIO --name=rr --filename=/dev/vda $jobs --rw=randread --iodepth=\$d --runtime=5 --time_based --output-format=terse --terse-version=3 2>/dev/null | cut -d';' -f8)
 	echo \"guest randread iodepth=\$d iops=\$iops\"
 done
-" --memory 1G --stats --disk "$data" --disk "path=$tools,ro"
+" --timeout 300 --memory 1G --stats --disk "$data" --disk "path=$tools,ro"
 expect_status 0
 expect_output "fio randwrite verify ok"
 expect_output "fio randread verify ok"
