@@ -7,11 +7,12 @@ set -euo pipefail
 # Build: compiler, CMake, libaio. Kit: static busybox, cpio, static libc for
 # guest-exit, decompressors for kernels that ship .ko.xz/.ko.zst. Tests: iasl
 # (ACPI disassembly check), QEMU (harness VM on hosts without VMX/SVM),
-# e2fsprogs and fio (scratch disks inside the harness).
+# e2fsprogs and fio (scratch disks inside the harness), dmsetup (read-error
+# injection with a device-mapper error target: t_fault_readerr.sh).
 packages=(
 	build-essential cmake libaio-dev pkg-config clang
 	busybox-static cpio gzip xz-utils zstd libc6-dev
-	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps
+	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps dmsetup
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -8,14 +8,22 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static int open_file(const char *path, bool readonly, bool direct, int *fd_out, bool *direct_out)
+/*
+ * O_NONBLOCK only while opening: a FIFO swapped in after stat() must not block
+ * us (the type is checked again on the fd). A writable block device is opened
+ * O_EXCL: Linux refuses it while mounted or claimed by another exclusive user.
+ */
+static int open_file(const char *path, bool readonly, bool direct, bool blockdev, int *fd_out,
+		     bool *direct_out)
 {
-	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK |
+		    (blockdev && !readonly ? O_EXCL : 0);
 	int fd = open(path, flags | (direct ? O_DIRECT : 0));
 
 	*direct_out = direct;
@@ -24,8 +32,28 @@ static int open_file(const char *path, bool readonly, bool direct, int *fd_out, 
 		fd = open(path, flags);
 		*direct_out = false;
 	}
+	if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
 	*fd_out = fd;
 	return fd < 0 ? -errno : 0;
+}
+
+/*
+ * An advisory lock for the life of the process, as QEMU takes: shared for a
+ * read-only disk, exclusive for a writable one, so two minivmm instances cannot
+ * write the same image (nor one write what another reads). File systems without
+ * flock support are let through.
+ */
+static int lock_file(int fd, bool readonly)
+{
+	if (flock(fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? -EWOULDBLOCK : 0;
 }
 
 int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct, char *err,
@@ -45,16 +73,36 @@ int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct
 		snprintf(err, errlen, "--disk '%s': not a regular file or block device", path);
 		return -EINVAL;
 	}
-	r = open_file(path, readonly, direct, &f->fd, &f->direct);
-	if (r < 0) {
-		snprintf(err, errlen, "--disk '%s': %s%s", path, strerror(-r),
-			 (r == -EACCES || r == -EROFS) && !readonly ? " (add ,ro for a read-only disk)"
-								   : "");
+	r = open_file(path, readonly, direct, S_ISBLK(st.st_mode), &f->fd, &f->direct);
+	if (r == -EBUSY && S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "--disk '%s': block device in use (mounted or held by another "
+				      "program)", path);
 		return r;
 	}
-	if (direct && !f->direct)
-		fprintf(stderr, "minivmm: warning: --disk '%s': file system refuses O_DIRECT; "
-				"using the page cache\n", path);
+	if (r == -ENXIO) {
+		snprintf(err, errlen, "--disk '%s': not a regular file or block device", path);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		/* The hint only where it helps: the file can be read, just not written. */
+		snprintf(err, errlen, "--disk '%s': %s%s", path, strerror(-r),
+			 (r == -EACCES || r == -EROFS) && !readonly &&
+					 faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0
+				 ? " (add ,ro for a read-only disk)"
+				 : "");
+		return r;
+	}
+	if (fstat(f->fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		snprintf(err, errlen, "--disk '%s': not a regular file or block device", path);
+		r = -EINVAL;
+		goto fail;
+	}
+	r = lock_file(f->fd, readonly);
+	if (r < 0) {
+		snprintf(err, errlen, "--disk '%s': in use by another program (it holds a lock on "
+				      "the file)", path);
+		goto fail;
+	}
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(f->fd, BLKGETSIZE64, &size) < 0)
 			size = 0;
@@ -77,6 +125,10 @@ int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct
 		r = -EIO;
 		goto fail;
 	}
+	/* Only once the disk is accepted: an error must stay the one line on stderr. */
+	if (direct && !f->direct)
+		fprintf(stderr, "minivmm: warning: --disk '%s': file system refuses O_DIRECT; "
+				"using the page cache\n", path);
 	return 0;
 fail:
 	blkfile_close(f);

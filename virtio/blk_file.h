@@ -46,8 +46,10 @@ struct blkfile {
 /*
  * Opens path for the guest. Refuses, with one line in err naming the file:
  * missing, not a regular file or block device, read-only without ro, empty or
- * not a multiple of 512 bytes. cache=none falls back to buffered I/O with a
- * warning when the file system refuses O_DIRECT. Set-up only.
+ * not a multiple of 512 bytes, locked by another open (flock: shared for ro,
+ * exclusive otherwise, held until close), a writable block device in use
+ * (O_EXCL). cache=none falls back to buffered I/O with a warning when the file
+ * system refuses O_DIRECT. Set-up only.
  */
 int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct, char *err,
 		 size_t errlen);

@@ -72,6 +72,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t errlen)
 {
 	char *save = NULL, *tok;
+	bool cache_set = false;
 
 	*disk = (struct config_disk){ .cache = CONFIG_CACHE_NONE };
 	if (!*arg) {
@@ -84,6 +85,11 @@ int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t err
 
 		if (val)
 			*val++ = '\0';
+		if ((!strcmp(tok, "path") && disk->path) || (!strcmp(tok, "ro") && disk->readonly) ||
+		    (!strcmp(tok, "serial") && disk->serial) || (!strcmp(tok, "cache") && cache_set)) {
+			set_err(err, errlen, "--disk: key '%s' given twice", tok);
+			return -EINVAL;
+		}
 		if (!strcmp(tok, "path") && val && *val) {
 			disk->path = val;
 		} else if (!disk->path && !val && tok == arg) {
@@ -98,8 +104,10 @@ int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t err
 			disk->serial = val;
 		} else if (!strcmp(tok, "cache") && val && !strcmp(val, "none")) {
 			disk->cache = CONFIG_CACHE_NONE;
+			cache_set = true;
 		} else if (!strcmp(tok, "cache") && val && !strcmp(val, "writeback")) {
 			disk->cache = CONFIG_CACHE_WRITEBACK;
+			cache_set = true;
 		} else {
 			set_err(err, errlen, "--disk: unknown or malformed key '%s%s%s'", tok,
 				val ? "=" : "", val ? val : "");
@@ -199,12 +207,23 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 		{ 0 },
 	};
 	const char *cmdline = NULL;
+	uint32_t seen = 0;
 	int c, r;
 
 	*cfg = (struct config){ .memory = 512ull << 20, .cpus = 1, .sandbox = true };
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:d:t:hV", opts, NULL)) != -1) {
+		/* Every option but --disk is given at most once: a repeat is a mistake, not an override. */
+		for (unsigned int i = 0; opts[i].name; i++) {
+			if (opts[i].val != c || c == 'd')
+				continue;
+			if (seen & (1u << i)) {
+				set_err(err, errlen, "option '--%s' given twice", opts[i].name);
+				return CONFIG_ERROR;
+			}
+			seen |= 1u << i;
+		}
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -262,7 +281,7 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 			cfg->sandbox = false;
 			break;
 		case OPT_TRACE:
-			if (trace_parse(optarg, &cfg->trace) < 0) {
+			if ((optarg && !*optarg) || trace_parse(optarg, &cfg->trace) < 0) {
 				set_err(err, errlen, "--trace '%s': categories are all or %s", optarg,
 					trace_categories);
 				return CONFIG_ERROR;

@@ -25,6 +25,22 @@ struct loop {
 	bool stdin_waiting; /* the UART queue was full: retry after a short sleep */
 };
 
+/*
+ * The one error line: messages quote user input (paths, option values), so
+ * control bytes are escaped and a newline in a file name cannot split it.
+ */
+static void print_error(const char *msg)
+{
+	fputs("minivmm: error: ", stderr);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static int add_fd(int epfd, int fd, uint64_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
@@ -155,7 +171,7 @@ int main(int argc, char **argv)
 	case CONFIG_EXIT_OK:
 		return 0;
 	case CONFIG_ERROR:
-		fprintf(stderr, "minivmm: error: %s\n", err);
+		print_error(err);
 		return STOP_ERROR;
 	case CONFIG_OK:
 		break;
@@ -163,7 +179,7 @@ int main(int argc, char **argv)
 	trace_mask = cfg.trace;
 	if (vm_prepare_memory(&vm, &cfg, err, sizeof(err)) < 0 || vm_create(&vm, err, sizeof(err)) < 0 ||
 	    setup_loop(&loop, &vm, cfg.timeout, err, sizeof(err)) < 0) {
-		fprintf(stderr, "minivmm: error: %s\n", err);
+		print_error(err);
 		vm_destroy(&vm);
 		return STOP_ERROR;
 	}
@@ -172,7 +188,7 @@ int main(int argc, char **argv)
 				"a non-PVM guest is emulated, so a stock Linux kernel will not boot here\n");
 	/* Every fd is open and no thread runs yet: the vCPU and I/O threads inherit the filter. */
 	if (sandbox_install(cfg.sandbox, err, sizeof(err)) < 0) {
-		fprintf(stderr, "minivmm: error: %s\n", err);
+		print_error(err);
 		vm_destroy(&vm);
 		return STOP_ERROR;
 	}
@@ -181,7 +197,7 @@ int main(int argc, char **argv)
 	if (vm_start(&vm, err, sizeof(err)) < 0) {
 		vm_stop_vcpus(&vm);
 		console_restore();
-		fprintf(stderr, "minivmm: error: %s\n", err);
+		print_error(err);
 		vm_destroy(&vm);
 		return STOP_ERROR;
 	}
@@ -193,7 +209,7 @@ int main(int argc, char **argv)
 	if (cfg.debug)
 		vm_print_vcpu_state(&vm, stderr);
 	if (status == STOP_VM_FAIL && vm.fail_msg[0])
-		fprintf(stderr, "minivmm: error: %s\n", vm.fail_msg);
+		print_error(vm.fail_msg);
 	if (status == STOP_TIMEOUT)
 		fprintf(stderr, "minivmm: --timeout of %u s expired\n", cfg.timeout);
 	vm_destroy(&vm);

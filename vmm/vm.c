@@ -29,7 +29,12 @@ static int read_file(const char *what, const char *path, uint64_t max, uint8_t *
 	size_t got = 0;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused below, not block open() forever. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENXIO) { /* a socket */
+		snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
+		return -EINVAL;
+	}
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot open %s '%s': %s", what, path, strerror(errno));
@@ -77,15 +82,16 @@ out:
 static int open_initrd(const char *path, uint64_t *size, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
 
-	if (fd < 0) {
+	if (fd < 0 && errno != ENXIO) { /* ENXIO: a socket, refused below */
 		snprintf(err, errlen, "cannot open initrd '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 		snprintf(err, errlen, "initrd '%s' is not a non-empty regular file", path);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -EINVAL;
 	}
 	*size = st.st_size;
@@ -204,6 +210,30 @@ static void platform_stop(void *ctx, int status)
 	vm_request_stop(ctx, status);
 }
 
+/*
+ * The same file (or block device) under two names would be two disks caching
+ * and writing the same blocks behind each other's back: refused, read-only or
+ * not. Other processes are kept off by blkfile_open's lock.
+ */
+static int check_disk_unique(const struct config *cfg, unsigned int i, char *err, size_t errlen)
+{
+	struct stat a, b;
+
+	if (stat(cfg->disks[i].path, &a) < 0)
+		return 0; /* blkfile_open names the problem */
+	for (unsigned int j = 0; j < i; j++) {
+		if (stat(cfg->disks[j].path, &b) < 0)
+			continue;
+		if ((S_ISBLK(a.st_mode) && S_ISBLK(b.st_mode) && a.st_rdev == b.st_rdev) ||
+		    (a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+			snprintf(err, errlen, "--disk '%s' is the same file as --disk '%s'",
+				 cfg->disks[i].path, cfg->disks[j].path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int vm_create(struct vm *vm, char *err, size_t errlen)
 {
 	int r;
@@ -238,9 +268,12 @@ int vm_create(struct vm *vm, char *err, size_t errlen)
 
 	/* One PCI function per disk, in order: the guest names them vda, vdb, ... */
 	for (unsigned int i = 0; i < vm->cfg->ndisks; i++) {
-		struct vblk *b = vblk_create(&vm->cfg->disks[i], &vm->mem, vm->vm_fd, &vm->irq, err,
-					     errlen);
+		struct vblk *b;
 
+		r = check_disk_unique(vm->cfg, i, err, errlen);
+		if (r < 0)
+			return r;
+		b = vblk_create(&vm->cfg->disks[i], &vm->mem, vm->vm_fd, &vm->irq, err, errlen);
 		if (!b)
 			return -EINVAL;
 		vm->disks[vm->ndisks++] = b;

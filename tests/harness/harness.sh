@@ -6,7 +6,8 @@
 #   harness.sh --minivmm BIN --kit DIR --tests DIR [--console FILE] [--interactive] -- CMD...
 #
 # Inside: minivmm at /bin/minivmm, the kit at /kit, the tests at /tests, an ext4
-# scratch file system on a brd RAM disk at /work (tmpfs there refuses O_DIRECT).
+# scratch file system on a brd RAM disk at /work (tmpfs there refuses O_DIRECT),
+# dm-mod and loop loaded (when the kit has them) and dmsetup/losetup in TOOLS.
 # CMD runs with MINIVMM, KIT, WORK and TOOLS (real e2fsprogs, fio) set; the
 # harness prints its exit status as "harness: status N" and exits with it.
 # QEMU is a test tool, never a dependency of minivmm.
@@ -70,8 +71,8 @@ done
 copy_prog "$minivmm" /bin/minivmm
 # Busybox sh runs its own applets before $PATH, so real tools live under /opt
 # and tests call them by full path ($TOOLS/mke2fs).
-for p in mke2fs e2fsck debugfs fio; do
-	path=$(command -v $p || true)
+for p in mke2fs e2fsck debugfs fio dmsetup losetup; do
+	path=$(command -v $p || PATH=$PATH:/usr/sbin:/sbin command -v $p || true)
 	[ -n "$path" ] && copy_prog "$path" "/opt/tools/$p"
 done
 cp "$kit/vmlinuz" "$kit/initrd.img" "$root/kit/"
@@ -80,6 +81,12 @@ cp -a "$tests/." "$root/tests/"
 for m in irqbypass kvm kvm-amd brd; do
 	f=$(find "$kit/modules" -name "$m.ko" | head -1)
 	[ -n "$f" ] && cp "$f" "$root/lib/modules/" || { say "no $m.ko in the kit's modules"; exit 1; }
+done
+# Optional: device mapper and loop devices for fault injection (t_fault_readerr.sh
+# says so itself when they are missing).
+for m in dm-mod loop; do
+	f=$(find "$kit/modules" -name "$m.ko" | head -1)
+	[ -n "$f" ] && cp "$f" "$root/lib/modules/"
 done
 printf '%q ' "$@" >"$root/harness-cmd"
 cat >"$root/init" <<'EOI'
@@ -93,6 +100,7 @@ mount -t tmpfs tmp /tmp
 echo "harness: init reached at $(cut -d' ' -f1 /proc/uptime) s uptime"
 for m in irqbypass kvm kvm-amd; do insmod /lib/modules/$m.ko || echo "harness: insmod $m failed"; done
 insmod /lib/modules/brd.ko rd_nr=1 rd_size=2097152
+for m in dm-mod loop; do [ -f /lib/modules/$m.ko ] && { insmod /lib/modules/$m.ko || echo "harness: insmod $m failed"; }; done
 if [ ! -c /dev/kvm ] || ! grep -q '^kvm_amd ' /proc/modules; then
 	echo "harness: kvm_amd did not load: no /dev/kvm inside the harness VM"
 	dmesg | grep -i -E 'kvm|svm' | tail -5

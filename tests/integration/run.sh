@@ -31,10 +31,11 @@ run_direct() {
 	work=$(mktemp -d "${TMPDIR:-/var/tmp}/minivmm-it.XXXXXX")
 	# /var/tmp is usually on disk; tmpfs may refuse O_DIRECT, which disk tests need.
 	# TOOLS: one directory with the real tools, as in the harness VM (/opt/tools).
-	local st=0 p
+	local st=0 p path
 	mkdir -p "$work/tools"
-	for p in mke2fs e2fsck debugfs fio; do
-		command -v "$p" >/dev/null && ln -s "$(command -v "$p")" "$work/tools/$p"
+	for p in mke2fs e2fsck debugfs fio dmsetup losetup; do
+		path=$(PATH=$PATH:/usr/sbin:/sbin command -v "$p" || true)
+		[ -n "$path" ] && ln -s "$path" "$work/tools/$p"
 	done
 	(cd "$here" && MINIVMM=$minivmm KIT=$kit WORK=$work \
 		TOOLS=$work/tools ./run-all.sh "$@") || st=$?

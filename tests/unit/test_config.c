@@ -24,7 +24,8 @@ int main(void)
 	static struct config c;
 	char err[256];
 	char d1[] = "disk.img", d2[] = "path=/x.img,ro,serial=abc,cache=writeback", d3[] = "a.img,ro",
-	     d4[] = "path=x,bogus=1", d5[] = "", d6[] = "ro";
+	     d4[] = "path=x,bogus=1", d5[] = "", d6[] = "ro", d7[] = "a.img,ro,ro",
+	     d8[] = "a.img,path=b.img", d9[] = "a,serial=x,serial=y", d10[] = "a,cache=none,cache=none";
 	struct config_disk d;
 	uint64_t v;
 
@@ -82,5 +83,20 @@ int main(void)
 	CHECK(config_parse_disk(d6, &d, err, sizeof(err)) == 0 && !strcmp(d.path, "ro"));
 	CHECK(parse(&c, err, "-k", "k", "--disk", "a", "--disk", "a", NULL) == CONFIG_ERROR &&
 	      strstr(err, "twice"));
+	/* Repeats are refused, naming the option; only --disk repeats. */
+	CHECK(parse(&c, err, "-k", "k", "-k", "k", NULL) == CONFIG_ERROR &&
+	      strstr(err, "'--kernel' given twice"));
+	CHECK(parse(&c, err, "-k", "k", "--memory", "1G", "-m", "1G", NULL) == CONFIG_ERROR &&
+	      strstr(err, "'--memory' given twice"));
+	CHECK(parse(&c, err, "-k", "k", "--stats", "--stats", NULL) == CONFIG_ERROR &&
+	      strstr(err, "'--stats' given twice"));
+	CHECK(parse(&c, err, "-k", "k", "--trace", "--trace=exit", NULL) == CONFIG_ERROR &&
+	      strstr(err, "'--trace' given twice"));
+	CHECK(parse(&c, err, "-k", "k", "--disk", "a", "--disk", "b", NULL) == CONFIG_OK && c.ndisks == 2);
+	CHECK(parse(&c, err, "-k", "k", "--trace=", NULL) == CONFIG_ERROR && strstr(err, "--trace"));
+	CHECK(config_parse_disk(d7, &d, err, sizeof(err)) < 0 && strstr(err, "'ro' given twice"));
+	CHECK(config_parse_disk(d8, &d, err, sizeof(err)) < 0 && strstr(err, "'path' given twice"));
+	CHECK(config_parse_disk(d9, &d, err, sizeof(err)) < 0 && strstr(err, "'serial' given twice"));
+	CHECK(config_parse_disk(d10, &d, err, sizeof(err)) < 0 && strstr(err, "'cache' given twice"));
 	return check_summary();
 }
