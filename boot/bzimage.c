@@ -29,6 +29,13 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *k, char *err
 	k->hdr_len = 0x202 + data[0x201] - SETUP_HDR_OFFSET;
 	if (k->hdr_len > sizeof(k->hdr))
 		k->hdr_len = sizeof(k->hdr);
+	/* A file of 0x250 bytes passes the size check but may declare a header to 0x26c. */
+	if (SETUP_HDR_OFFSET + k->hdr_len > size) {
+		snprintf(err, errlen, "truncated kernel image (setup header runs to 0x%zx, file of %zu)",
+			 SETUP_HDR_OFFSET + k->hdr_len, size);
+		k->hdr_len = 0;
+		return -ENOEXEC;
+	}
 	memcpy(&k->hdr, data + SETUP_HDR_OFFSET, k->hdr_len);
 	if (k->hdr.version < BZIMAGE_MIN_PROTOCOL) {
 		snprintf(err, errlen, "boot protocol %u.%02u is too old (minivmm needs 2.12 or newer)",

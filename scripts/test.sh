@@ -52,7 +52,7 @@ main() {
 		step "configure and build the fuzz targets with clang ($build-fuzz)"
 		cmake -S "$top" -B "$build-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 			-DMINIVMM_FUZZ=ON
-		cmake --build "$build-fuzz" -j "$jobs"
+		cmake --build "$build-fuzz" -j "$jobs" --target fuzz
 		step "ctest -L fuzz"
 		(cd "$build-fuzz" && ctest -L fuzz --output-on-failure --no-tests=error) || st=$?
 		[ "$st" = 0 ] || { step "FAILED (fuzz status $st) after $((SECONDS - t0)) s"; exit "$st"; }

@@ -69,6 +69,30 @@ static void test_bzimage(void)
 	free(img);
 }
 
+/*
+ * Found by fuzz_bzimage: a file just over the 0x250-byte minimum whose jump
+ * byte declares the full 2.15 header (to 0x26c) made the parser copy the header
+ * from past the end of the file. Kept in an exactly sized buffer so an
+ * ASan build catches a regression by itself; any build sees the refusal.
+ */
+static void test_bzimage_short_header(void)
+{
+	const size_t size = 0x254;
+	uint8_t *full = make_image(), *img = malloc(size);
+	struct bzimage k;
+	char err[256];
+
+	memcpy(img, full, size);
+	CHECK(bzimage_parse(img, size, &k, err, sizeof(err)) == -ENOEXEC);
+	CHECK(strstr(err, "setup header") != NULL);
+	/* A header declared to end at 0x24e, inside the file: refused later, for the setup size. */
+	img[0x201] = 0x4c;
+	CHECK(bzimage_parse(img, size, &k, err, sizeof(err)) == -ENOEXEC);
+	CHECK(strstr(err, "setup of") != NULL);
+	free(img);
+	free(full);
+}
+
 static void test_e820(void)
 {
 	struct boot_e820_entry t[16];
@@ -163,6 +187,7 @@ static void test_load(void)
 int main(void)
 {
 	test_bzimage();
+	test_bzimage_short_header();
 	test_e820();
 	test_initrd_placement();
 	test_load();
