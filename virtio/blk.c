@@ -10,6 +10,7 @@
 #include "virtio/blk_req.h"
 #include "virtio/pci_transport.h"
 #include "virtio/virtqueue.h"
+#include "vmm/sandbox.h"
 #include "vmm/trace.h"
 
 #include <errno.h>
@@ -327,6 +328,7 @@ static void *io_thread(void *arg)
 	struct vblk *b = arg;
 
 	pthread_setname_np(pthread_self(), "vblk-io");
+	sandbox_enter(SANDBOX_DISK_IO);
 	for (;;) {
 		struct epoll_event ev[4];
 		int n = epoll_wait(b->epfd, ev, 4, -1);

@@ -71,6 +71,17 @@ static const int plain_calls[] = {
 	SYS_fstat, SYS_newfstatat, SYS_getrandom,
 };
 
+/* What each thread role never calls (sandbox_enter); the process list still applies. */
+static const int vcpu_denied[] = {
+	SYS_io_submit, SYS_io_getevents, SYS_io_pgetevents, SYS_io_cancel, SYS_io_destroy,
+	SYS_io_uring_enter, SYS_io_uring_register, SYS_fallocate, SYS_fdatasync, SYS_fsync,
+	SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_epoll_wait, SYS_epoll_pwait,
+	SYS_epoll_pwait2, SYS_epoll_ctl,
+};
+static const int disk_io_denied[] = { SYS_ioctl, SYS_clone, SYS_clone3 };
+
+static bool process_filter_installed;
+
 /*
  * ioctl requests: KVM_RUN and what device handlers and the exit path send.
  * Compared on the low 32 bits, the width the kernel's ioctl() takes.
@@ -196,6 +207,8 @@ static int build(struct prog *p)
 	allow_masked(p, SYS_mmap, 2, PROT_EXEC, 0);
 	allow_masked(p, SYS_mprotect, 2, PROT_EXEC, 0);
 	allow_masked(p, SYS_clone, 0, THREAD_CLONE_FLAGS, THREAD_CLONE_FLAGS);
+	/* sandbox_enter(): a thread may only add a filter for itself (no TSYNC, no listener). */
+	allow_masked(p, SYS_seccomp, 1, 0xffffffffu, 0);
 	/* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes glibc use clone. */
 	at = begin_block(p, SYS_clone3);
 	emit_stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
@@ -283,7 +296,44 @@ int sandbox_apply(char *err, size_t errlen)
 			 "(--no-sandbox runs without it)", strerror(e));
 		return -e;
 	}
+	process_filter_installed = true;
 	return 0;
+}
+
+/* Traps the role's calls, allows the rest (which the process filter then judges). */
+static void build_role(struct prog *p, const int *denied, size_t n)
+{
+	unsigned int at;
+
+	p->n = 0;
+	emit_stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n; i++) {
+		at = begin_block(p, (uint32_t)denied[i]);
+		emit_stmt(p, BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+		end_block(p, at);
+	}
+	emit_stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW); /* a few dozen instructions */
+}
+
+void sandbox_enter(enum sandbox_role role)
+{
+	struct prog p;
+	struct sock_fprog fprog;
+	const int *denied = role == SANDBOX_VCPU ? vcpu_denied : disk_io_denied;
+	size_t n = role == SANDBOX_VCPU ? sizeof(vcpu_denied) / sizeof(vcpu_denied[0])
+					: sizeof(disk_io_denied) / sizeof(disk_io_denied[0]);
+
+	if (!process_filter_installed)
+		return;
+	build_role(&p, denied, n);
+	fprog = (struct sock_fprog){ .len = (unsigned short)p.n, .filter = p.insn };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
+		/* Cannot happen where the process filter went in; never run a thread unfiltered. */
+		console_restore();
+		fprintf(stderr, "minivmm: sandbox: narrowing a thread's filter failed: %s\n",
+			strerror(errno));
+		_exit(1);
+	}
 }
 
 int sandbox_install(bool enabled, char *err, size_t errlen)

@@ -1,4 +1,4 @@
-/* The syscall sandbox: one seccomp-bpf allow-list for every thread, installed after set-up. */
+/* The syscall sandbox: one seccomp-bpf allow-list for the process, narrowed per thread role. */
 #ifndef MINIVMM_VMM_SANDBOX_H
 #define MINIVMM_VMM_SANDBOX_H
 
@@ -27,6 +27,22 @@ int sandbox_install(bool enabled, char *err, size_t errlen);
  * build; for tests, which run it in a forked child. Same return as above.
  */
 int sandbox_apply(char *err, size_t errlen);
+
+/* What a thread does, for sandbox_enter(). */
+enum sandbox_role {
+	SANDBOX_VCPU,    /* KVM_RUN and device emulation: never disk I/O */
+	SANDBOX_DISK_IO, /* a disk's I/O thread: never ioctl, never a new thread */
+};
+
+/*
+ * Narrows the calling thread's allow-list to its role by stacking a second
+ * filter on this thread alone: a vCPU thread, which runs on the guest's every
+ * exit, cannot do a disk's I/O, and a disk's I/O thread cannot touch KVM.
+ * Call first thing in the thread; does nothing unless sandbox_install() or
+ * sandbox_apply() installed the process filter. A failure (not seen: the
+ * process filter went in the same way) ends minivmm with one line, status 1.
+ */
+void sandbox_enter(enum sandbox_role role);
 
 /* True when this build leaves the sandbox off (sanitizers). */
 bool sandbox_skipped_in_this_build(void);

@@ -1,6 +1,7 @@
 /* vCPU set-up (CPUID, MSRs, LAPIC, registers) and the thread that runs KVM_RUN. */
 #include "vmm/vcpu.h"
 #include "boot/cpu_state.h"
+#include "vmm/sandbox.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 
@@ -300,6 +301,7 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
+	sandbox_enter(SANDBOX_VCPU);
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,11 +24,51 @@ enum probe {
 	PROBE_IOCTL,    /* an ioctl request not on the list */
 	PROBE_MMAP_EXEC,
 	PROBE_IN_THREAD, /* a forbidden call from a thread created after the filter */
+	PROBE_VCPU_DISK, /* a vCPU-role thread syncing a file (allowed to the process) */
+	PROBE_IO_IOCTL,  /* a disk-I/O-role thread sending an ioctl the process may send */
 };
 
 static void *thread_body(void *arg)
 {
 	(*(int *)arg)++;
+	return NULL;
+}
+
+/* Each role keeps what that thread does: the vCPU its eventfd writes, the I/O thread its preads. */
+static void *thread_vcpu_allowed(void *arg)
+{
+	int *fds = arg;
+	char c = 'v';
+
+	sandbox_enter(SANDBOX_VCPU);
+	fds[2] = write(fds[1], &c, 1) == 1 && read(fds[0], &c, 1) == 1 && c == 'v';
+	return NULL;
+}
+
+static void *thread_io_allowed(void *arg)
+{
+	int *fds = arg;
+	char c;
+
+	sandbox_enter(SANDBOX_DISK_IO);
+	fds[2] = pread(fds[3], &c, 1, 0) == 1 && fdatasync(fds[3]) == 0;
+	return NULL;
+}
+
+static void *thread_vcpu_disk(void *arg)
+{
+	sandbox_enter(SANDBOX_VCPU);
+	fdatasync(*(int *)arg);
+	return NULL;
+}
+
+static void *thread_io_ioctl(void *arg)
+{
+	struct termios t;
+
+	(void)arg;
+	sandbox_enter(SANDBOX_DISK_IO);
+	ioctl(STDIN_FILENO, TCGETS, &t);
 	return NULL;
 }
 
@@ -41,12 +82,17 @@ static void *thread_forbidden(void *arg)
 /* Child side: returns the exit status, or does not return when the sandbox stops it. */
 static int run_probe(enum probe probe)
 {
-	char err[256];
-	int fds[2], n = 0;
+	char err[256], file[] = "/tmp/minivmm-sandbox-XXXXXX";
+	int fds[4], n = 0;
 	pthread_t t;
 
 	if (pipe(fds) < 0)
 		return 90;
+	/* A file for the I/O role, opened before the filter (which forbids open). */
+	fds[3] = mkstemp(file);
+	if (fds[3] < 0 || write(fds[3], "x", 1) != 1)
+		return 92;
+	unlink(file);
 	if (sandbox_apply(err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 91;
@@ -69,6 +115,17 @@ static int run_probe(enum probe probe)
 			/* ASan's thread start reads /proc: threads are checked in the normal build. */
 			if (pthread_create(&t, NULL, thread_body, &n) || pthread_join(t, NULL) || n != 1)
 				return 13;
+			fds[2] = 0;
+			if (pthread_create(&t, NULL, thread_vcpu_allowed, fds) ||
+			    pthread_join(t, NULL) || fds[2] != 1)
+				return 14;
+			fds[2] = 0;
+			if (pthread_create(&t, NULL, thread_io_allowed, fds) ||
+			    pthread_join(t, NULL) || fds[2] != 1)
+				return 15;
+			/* The roles narrow only their own thread: this one still syncs. */
+			if (fdatasync(fds[3]) != 0)
+				return 16;
 		}
 		close(fds[0]);
 		close(fds[1]);
@@ -95,6 +152,14 @@ static int run_probe(enum probe probe)
 		break;
 	case PROBE_MMAP_EXEC:
 		mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case PROBE_VCPU_DISK:
+		if (pthread_create(&t, NULL, thread_vcpu_disk, &fds[3]) == 0)
+			pthread_join(t, NULL);
+		break;
+	case PROBE_IO_IOCTL:
+		if (pthread_create(&t, NULL, thread_io_ioctl, NULL) == 0)
+			pthread_join(t, NULL);
 		break;
 	case PROBE_IN_THREAD:
 		if (pthread_create(&t, NULL, thread_forbidden, NULL) == 0)
@@ -160,6 +225,10 @@ int main(void)
 	expect_stopped(PROBE_MMAP_EXEC, SYS_mmap);
 	if (!sandbox_skipped_in_this_build())
 		expect_stopped(PROBE_IN_THREAD, SYS_socket);
+	if (!sandbox_skipped_in_this_build()) {
+		expect_stopped(PROBE_VCPU_DISK, SYS_fdatasync);
+		expect_stopped(PROBE_IO_IOCTL, SYS_ioctl);
+	}
 	/* Disabled, it installs nothing: this process can still open files afterwards. */
 	CHECK(sandbox_install(false, err, sizeof(err)) == 0);
 	CHECK(access("/", F_OK) == 0);
