@@ -5,7 +5,8 @@
 #
 #   harness.sh --minivmm BIN --kit DIR --tests DIR [--console FILE] [--interactive] -- CMD...
 #
-# Inside: minivmm at /bin/minivmm, the kit at /kit, the tests at /tests, an ext4
+# Inside: minivmm at /bin/minivmm, the kit at /kit (vmlinuz, initrd.img and
+# vmlinux if the kit has one), the tests at /tests, an ext4
 # scratch file system on a brd RAM disk at /work (tmpfs there refuses O_DIRECT).
 # CMD runs with MINIVMM, KIT, WORK and TOOLS (real e2fsprogs, fio) set; the
 # harness prints its exit status as "harness: status N" and exits with it.
@@ -117,6 +118,13 @@ EOI
 chmod 755 "$root/init"
 [ "$interactive" = 1 ] && touch "$root/interactive"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/harness.img"
+# The kit's vmlinux (PVH boots) follows as a second, uncompressed archive: Linux
+# unpacks concatenated archives, and 50 MB are faster copied than gunzipped by TCG.
+if [ -f "$kit/vmlinux" ]; then
+	mkdir -p "$work/extra/kit"
+	ln "$kit/vmlinux" "$work/extra/kit/vmlinux" 2>/dev/null || cp "$kit/vmlinux" "$work/extra/kit/"
+	(cd "$work/extra" && find kit/vmlinux | cpio -o -H newc --quiet) >>"$work/harness.img"
+fi
 
 # 2 vCPUs (one per host core); multi-threaded TCG, since nested boots hang
 # with thread=single; no ERMS/FSRM makes TCG's memcpy about 4x faster. No NIC:
