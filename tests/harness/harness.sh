@@ -123,6 +123,9 @@ chmod 755 "$root/init"
 if [ -f "$kit/vmlinux" ]; then
 	mkdir -p "$work/extra/kit"
 	ln "$kit/vmlinux" "$work/extra/kit/vmlinux" 2>/dev/null || cp "$kit/vmlinux" "$work/extra/kit/"
+	# Linux looks for an uncompressed archive only at a 4-byte aligned offset; it skips zeros.
+	pad=$(( (4 - $(stat -c %s "$work/harness.img") % 4) % 4 ))
+	head -c "$pad" /dev/zero >>"$work/harness.img"
 	(cd "$work/extra" && find kit/vmlinux | cpio -o -H newc --quiet) >>"$work/harness.img"
 fi
 
