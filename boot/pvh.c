@@ -85,7 +85,13 @@ int boot_pvh_load(const struct gmem *m, struct boot_pvh_args *a, char *err, size
 			return -ENOSPC;
 		}
 		/* Fresh anonymous RAM is zero: the part beyond filesz (bss) is left untouched. */
-		memcpy(dst, a->image + s->offset, s->filesz);
+		if (!a->copy) {
+			memcpy(dst, a->image + s->offset, s->filesz);
+		} else if (a->copy(a->copy_ctx, dst, s->offset, s->filesz) < 0) {
+			snprintf(err, errlen, "cannot read the kernel's segment at 0x%llx",
+				 (unsigned long long)s->paddr);
+			return -EIO;
+		}
 	}
 	if (!gmem_write(m, BOOT_CMDLINE_ADDR, a->cmdline, cmdline_len + 1))
 		return -EFAULT;

@@ -72,6 +72,13 @@ int pvh_place_initrd(uint64_t kernel_end, uint64_t ram_size, uint64_t initrd_siz
 
 struct boot_pvh_args {
 	const uint8_t *image;         /* the vmlinux file */
+	/*
+	 * Optional: copies len bytes at file offset off to dst, returning 0 or
+	 * -errno (minivmm preads them, so the file is never mapped whole).
+	 * NULL: memcpy from image.
+	 */
+	int (*copy)(void *ctx, void *dst, uint64_t off, uint64_t len);
+	void *copy_ctx;
 	const struct elf_kernel *kernel;
 	uint64_t initrd_size;         /* 0: none */
 	uint64_t initrd_addr;         /* out: where the caller must put the initrd's bytes */

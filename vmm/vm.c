@@ -31,12 +31,13 @@
 #endif
 
 /*
- * Maps a whole regular file read-only, refusing anything else by name. A
- * mapping, not a read: the loader copies each byte once, straight from the
- * page cache into guest RAM, and nothing stays resident after unmap_file().
+ * Maps a whole regular file read-only, refusing anything else by name, and
+ * keeps it open in *fd for pread. A mapping, not a read into the heap: the
+ * parsers touch only the pages they look at, the loaders copy each byte once
+ * into guest RAM, and nothing stays resident after munmap.
  */
 static int map_file(const char *what, const char *path, uint64_t max, const uint8_t **buf,
-		    size_t *size, char *err, size_t errlen)
+		    size_t *size, int *fdp, char *err, size_t errlen)
 {
 	struct stat st;
 	void *p;
@@ -66,6 +67,8 @@ static int map_file(const char *what, const char *path, uint64_t max, const uint
 		} else {
 			*buf = p;
 			*size = st.st_size;
+			*fdp = fd;
+			return 0;
 		}
 	}
 	close(fd);
@@ -193,8 +196,9 @@ static int build_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen);
 
 /* The kernel, checked: a bzImage (64-bit entry) or an ELF vmlinux (PVH entry). */
 struct kernel_image {
-	const uint8_t *data;
+	const uint8_t *data; /* the file, mapped */
 	size_t size;
+	int fd;              /* the same file, for pread */
 	bool pvh;
 	struct elf_kernel elf;
 	struct bzimage bz;
@@ -217,15 +221,36 @@ static int parse_kernel(struct vm *vm, struct kernel_image *ki, char *err, size_
 	return r;
 }
 
-static int load_kernel(struct vm *vm, const struct kernel_image *ki, uint64_t initrd_size,
+/*
+ * PVH segments are read from the file straight into guest RAM: through the
+ * mapping they would add the whole file to minivmm's peak RSS as well.
+ */
+static int pread_segment(void *ctx, void *dst, uint64_t off, uint64_t len)
+{
+	const struct kernel_image *ki = ctx;
+	uint64_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(ki->fd, (uint8_t *)dst + got, len - got, off + got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += n;
+	}
+	return 0;
+}
+
+static int load_kernel(struct vm *vm, struct kernel_image *ki, uint64_t initrd_size,
 		       uint64_t *initrd_addr, uint64_t rsdp, char *err, size_t errlen)
 {
 	int r;
 
 	if (ki->pvh) {
-		struct boot_pvh_args a = { .image = ki->data, .kernel = &ki->elf,
-					   .initrd_size = initrd_size, .cmdline = vm->cfg->cmdline,
-					   .rsdp_addr = rsdp };
+		struct boot_pvh_args a = { .image = ki->data, .copy = pread_segment, .copy_ctx = ki,
+					   .kernel = &ki->elf, .initrd_size = initrd_size,
+					   .cmdline = vm->cfg->cmdline, .rsdp_addr = rsdp };
 
 		vm->boot_pvh = true;
 		vm->pvh_entry = ki->elf.pvh_entry;
@@ -243,7 +268,7 @@ static int load_kernel(struct vm *vm, const struct kernel_image *ki, uint64_t in
 
 int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t errlen)
 {
-	static struct kernel_image ki;
+	struct kernel_image ki;
 	uint64_t initrd_size = 0, initrd_addr = 0, rsdp = 0;
 	int initrd_fd = -1;
 	int r;
@@ -254,7 +279,7 @@ int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t
 	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
 
 	memset(&ki, 0, sizeof(ki));
-	r = map_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &ki.data, &ki.size, err, errlen);
+	r = map_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &ki.data, &ki.size, &ki.fd, err, errlen);
 	if (r < 0)
 		return r;
 	r = parse_kernel(vm, &ki, err, errlen);
@@ -285,6 +310,7 @@ out:
 	if (initrd_fd >= 0)
 		close(initrd_fd);
 	munmap((void *)ki.data, ki.size);
+	close(ki.fd);
 	return r;
 }
 

@@ -394,6 +394,21 @@ static void test_initrd(void)
 	CHECK(pvh_place_initrd(0x3000000, 64ull << 20, 0, &addr) == -ENOSPC);
 }
 
+static int copies;
+
+static int copy_from_image(void *ctx, void *dst, uint64_t off, uint64_t len)
+{
+	copies++;
+	memcpy(dst, (uint8_t *)ctx + off, len);
+	return 0;
+}
+
+static int copy_fails(void *ctx, void *dst, uint64_t off, uint64_t len)
+{
+	(void)ctx, (void)dst, (void)off, (void)len;
+	return -EIO;
+}
+
 static void test_load(void)
 {
 	const uint64_t ram_size = MAX_ADDR;
@@ -430,6 +445,18 @@ static void test_load(void)
 	a.initrd_size = ram_size;
 	CHECK(boot_pvh_load(&m, &a, err, sizeof(err)) == -ENOSPC);
 	CHECK(strstr(err, "initrd") != NULL);
+
+	/* segments through a copy callback (minivmm's pread), and its failure */
+	a.initrd_size = 0;
+	memset(ram + TEXT_ADDR, 0, 0x2000);
+	a.copy = copy_from_image;
+	a.copy_ctx = img;
+	copies = 0;
+	CHECK(boot_pvh_load(&m, &a, err, sizeof(err)) == 0);
+	CHECK(copies == 2 && ram[TEXT_ADDR + 0x1fff] == 0xcc);
+	a.copy = copy_fails;
+	CHECK(boot_pvh_load(&m, &a, err, sizeof(err)) == -EIO);
+	CHECK(strstr(err, "segment") != NULL);
 	free(ram);
 	free(img);
 }
