@@ -57,7 +57,8 @@ static int find_pvh_note(const uint8_t *data, uint64_t off, uint64_t len, uint32
 
 			/* Linux writes .long or a pointer-sized word, depending on the version. */
 			if (nh.n_descsz != 4 && nh.n_descsz != 8) {
-				snprintf(err, errlen, "PVH entry note has %u bytes (expected 4 or 8)",
+				snprintf(err, errlen,
+					 "PVH entry note has %u bytes (expected 4 or 8)",
 					 nh.n_descsz);
 				return -ENOEXEC;
 			}
@@ -89,7 +90,8 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t err
 	}
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
 	    eh->e_phnum > ELF_MAX_PHDRS) {
-		snprintf(err, errlen, "ELF program header table is malformed (%u entries of %u bytes)",
+		snprintf(err, errlen,
+			 "ELF program header table is malformed (%u entries of %u bytes)",
 			 eh->e_phnum, eh->e_phentsize);
 		return -ENOEXEC;
 	}
@@ -118,8 +120,10 @@ static int add_load(struct elf_kernel *k, const Elf64_Phdr *ph, size_t size, uin
 	if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &end) || ph->p_paddr < min_addr ||
 	    end > max_addr) {
 		snprintf(err, errlen,
-			 "ELF segment 0x%llx-0x%llx is outside guest RAM 0x%llx-0x%llx (give more --memory?)",
-			 (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_paddr + ph->p_memsz,
+			 "ELF segment 0x%llx-0x%llx is outside guest RAM 0x%llx-0x%llx (give more "
+			 "--memory?)",
+			 (unsigned long long)ph->p_paddr,
+			 (unsigned long long)ph->p_paddr + ph->p_memsz,
 			 (unsigned long long)min_addr, (unsigned long long)max_addr);
 		return -ENOEXEC;
 	}
@@ -136,8 +140,10 @@ static int add_load(struct elf_kernel *k, const Elf64_Phdr *ph, size_t size, uin
 		snprintf(err, errlen, "ELF file has more than %d loadable segments", ELF_MAX_LOADS);
 		return -ENOEXEC;
 	}
-	k->seg[k->nseg++] = (struct elf_segment){ .paddr = ph->p_paddr, .offset = ph->p_offset,
-						  .filesz = ph->p_filesz, .memsz = ph->p_memsz };
+	k->seg[k->nseg++] = (struct elf_segment){.paddr = ph->p_paddr,
+						 .offset = ph->p_offset,
+						 .filesz = ph->p_filesz,
+						 .memsz = ph->p_memsz};
 	if (k->nseg == 1 || ph->p_paddr < k->start)
 		k->start = ph->p_paddr;
 	if (end > k->end)
@@ -172,10 +178,12 @@ int elf_parse_pvh(const uint8_t *data, size_t size, uint64_t min_addr, uint64_t 
 				return r;
 		} else if (ph.p_type == PT_NOTE && !have_entry) {
 			if (!in_file(ph.p_offset, ph.p_filesz, size)) {
-				snprintf(err, errlen, "truncated ELF file (PT_NOTE runs past its end)");
+				snprintf(err, errlen,
+					 "truncated ELF file (PT_NOTE runs past its end)");
 				return -ENOEXEC;
 			}
-			r = find_pvh_note(data, ph.p_offset, ph.p_filesz, &k->pvh_entry, err, errlen);
+			r = find_pvh_note(data, ph.p_offset, ph.p_filesz, &k->pvh_entry, err,
+					  errlen);
 			if (r < 0)
 				return r;
 			have_entry = r == 1;
@@ -186,9 +194,10 @@ int elf_parse_pvh(const uint8_t *data, size_t size, uint64_t min_addr, uint64_t 
 		return -ENOEXEC;
 	}
 	if (!have_entry) {
-		snprintf(err, errlen,
-			 "ELF vmlinux has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): build it with "
-			 "CONFIG_PVH=y or boot its bzImage");
+		snprintf(
+		    err, errlen,
+		    "ELF vmlinux has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): build it with "
+		    "CONFIG_PVH=y or boot its bzImage");
 		return -ENOEXEC;
 	}
 	/* The entry must be code minivmm loads: one of the executable segments' file bytes. */
@@ -197,7 +206,8 @@ int elf_parse_pvh(const uint8_t *data, size_t size, uint64_t min_addr, uint64_t 
 
 		memcpy(&ph, data + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
 		entry_in_code = ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-				k->pvh_entry >= ph.p_paddr && k->pvh_entry - ph.p_paddr < ph.p_filesz;
+				k->pvh_entry >= ph.p_paddr &&
+				k->pvh_entry - ph.p_paddr < ph.p_filesz;
 	}
 	if (!entry_in_code) {
 		snprintf(err, errlen, "PVH entry 0x%x is not inside an executable segment",

@@ -1,4 +1,5 @@
-/* ELF vmlinux parsing for the PVH entry (Xen's start_info.h, elfnote.h): checks, no side effects. */
+/* ELF vmlinux parsing for the PVH entry (Xen's start_info.h, elfnote.h): checks, no side effects.
+ */
 #ifndef MINIVMM_BOOT_ELF_H
 #define MINIVMM_BOOT_ELF_H
 
@@ -6,22 +7,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELF_MAX_LOADS             16  /* vmlinux has 4 or 5 PT_LOAD headers */
-#define ELF_MAX_PHDRS             64
-#define XEN_ELFNOTE_PHYS32_ENTRY  18  /* 32-bit physical entry point of a PVH kernel */
+#define ELF_MAX_LOADS		 16 /* vmlinux has 4 or 5 PT_LOAD headers */
+#define ELF_MAX_PHDRS		 64
+#define XEN_ELFNOTE_PHYS32_ENTRY 18 /* 32-bit physical entry point of a PVH kernel */
 
 struct elf_segment {
-	uint64_t paddr;  /* guest-physical load address (p_paddr) */
+	uint64_t paddr;	 /* guest-physical load address (p_paddr) */
 	uint64_t offset; /* bytes [offset, offset + filesz) of the file go there */
 	uint64_t filesz;
-	uint64_t memsz;  /* >= filesz; the rest is zero */
+	uint64_t memsz; /* >= filesz; the rest is zero */
 };
 
 struct elf_kernel {
 	struct elf_segment seg[ELF_MAX_LOADS];
 	unsigned int nseg;
-	uint64_t start, end; /* lowest and highest guest-physical byte the segments cover, end exclusive */
-	uint32_t pvh_entry;  /* from the XEN_ELFNOTE_PHYS32_ENTRY note */
+	uint64_t start,
+	    end; /* lowest and highest guest-physical byte the segments cover, end exclusive */
+	uint32_t pvh_entry; /* from the XEN_ELFNOTE_PHYS32_ENTRY note */
 };
 
 /* True if data starts with the ELF magic: --kernel is then a vmlinux, not a bzImage. */

@@ -15,25 +15,25 @@ void pvh_build_start_info(uint8_t *buf, const struct pvh_info_args *a)
 {
 	struct boot_e820_entry e820[PVH_MEMMAP_MAX];
 	struct hvm_start_info si = {
-		.magic = PVH_START_MAGIC,
-		.version = PVH_START_VERSION,
-		.cmdline_paddr = a->cmdline_addr,
-		.rsdp_paddr = a->rsdp_addr,
-		.memmap_paddr = a->info_addr + PVH_MEMMAP_OFFSET,
+	    .magic = PVH_START_MAGIC,
+	    .version = PVH_START_VERSION,
+	    .cmdline_paddr = a->cmdline_addr,
+	    .rsdp_paddr = a->rsdp_addr,
+	    .memmap_paddr = a->info_addr + PVH_MEMMAP_OFFSET,
 	};
 	unsigned int n = boot_build_e820(e820, a->ram_size);
 
 	memset(buf, 0, PVH_INFO_SIZE);
 	if (a->initrd_size) {
-		struct hvm_modlist_entry mod = { .paddr = a->initrd_addr, .size = a->initrd_size };
+		struct hvm_modlist_entry mod = {.paddr = a->initrd_addr, .size = a->initrd_size};
 
 		si.nr_modules = 1;
 		si.modlist_paddr = a->info_addr + PVH_MODLIST_OFFSET;
 		memcpy(buf + PVH_MODLIST_OFFSET, &mod, sizeof(mod));
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		struct hvm_memmap_table_entry e = { .addr = e820[i].addr, .size = e820[i].size,
-						    .type = e820[i].type };
+		struct hvm_memmap_table_entry e = {
+		    .addr = e820[i].addr, .size = e820[i].size, .type = e820[i].type};
 
 		memcpy(buf + PVH_MEMMAP_OFFSET + i * sizeof(e), &e, sizeof(e));
 	}
@@ -60,10 +60,10 @@ int boot_pvh_load(const struct gmem *m, struct boot_pvh_args *a, char *err, size
 	const struct elf_kernel *k = a->kernel;
 	size_t cmdline_len = strlen(a->cmdline);
 	struct pvh_info_args info = {
-		.info_addr = BOOT_PVH_INFO_ADDR,
-		.ram_size = m->ram_size,
-		.cmdline_addr = BOOT_CMDLINE_ADDR,
-		.rsdp_addr = a->rsdp_addr,
+	    .info_addr = BOOT_PVH_INFO_ADDR,
+	    .ram_size = m->ram_size,
+	    .cmdline_addr = BOOT_CMDLINE_ADDR,
+	    .rsdp_addr = a->rsdp_addr,
 	};
 	uint8_t *dst;
 
@@ -80,7 +80,8 @@ int boot_pvh_load(const struct gmem *m, struct boot_pvh_args *a, char *err, size
 			continue;
 		dst = gmem_ptr(m, s->paddr, s->filesz);
 		if (!dst) {
-			snprintf(err, errlen, "guest memory too small: the kernel needs RAM up to %llu MiB",
+			snprintf(err, errlen,
+				 "guest memory too small: the kernel needs RAM up to %llu MiB",
 				 (unsigned long long)(k->end >> 20) + 1);
 			return -ENOSPC;
 		}
@@ -98,7 +99,8 @@ int boot_pvh_load(const struct gmem *m, struct boot_pvh_args *a, char *err, size
 	if (a->initrd_size) {
 		if (pvh_place_initrd(k->end, m->ram_size, a->initrd_size, &a->initrd_addr) < 0) {
 			snprintf(err, errlen,
-				 "initrd (%llu bytes) does not fit in guest memory above the kernel; give more --memory",
+				 "initrd (%llu bytes) does not fit in guest memory above the "
+				 "kernel; give more --memory",
 				 (unsigned long long)a->initrd_size);
 			return -ENOSPC;
 		}

@@ -12,20 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PVH_START_MAGIC   0x336ec578 /* "xEn3" with the 0x80 bit of the "E" set */
-#define PVH_START_VERSION 1          /* version 1 adds the memory map Linux needs off Xen */
-#define PVH_MEMMAP_MAX    8
-#define PVH_CMDLINE_MAX   2047       /* Linux copies COMMAND_LINE_SIZE (2048) bytes, NUL included */
+#define PVH_START_MAGIC	  0x336ec578 /* "xEn3" with the 0x80 bit of the "E" set */
+#define PVH_START_VERSION 1	     /* version 1 adds the memory map Linux needs off Xen */
+#define PVH_MEMMAP_MAX	  8
+#define PVH_CMDLINE_MAX	  2047 /* Linux copies COMMAND_LINE_SIZE (2048) bytes, NUL included */
 
 struct hvm_start_info {
 	uint32_t magic;
 	uint32_t version;
-	uint32_t flags;          /* SIF_*: none for us */
+	uint32_t flags; /* SIF_*: none for us */
 	uint32_t nr_modules;
-	uint64_t modlist_paddr;  /* array of hvm_modlist_entry; Linux takes the first as its initrd */
+	uint64_t
+	    modlist_paddr; /* array of hvm_modlist_entry; Linux takes the first as its initrd */
 	uint64_t cmdline_paddr;
 	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;   /* version 1: array of hvm_memmap_table_entry */
+	uint64_t memmap_paddr; /* version 1: array of hvm_memmap_table_entry */
 	uint32_t memmap_entries;
 	uint32_t reserved;
 };
@@ -51,7 +52,7 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap_table_en
 /* Where the pieces sit inside the block built by pvh_build_start_info(). */
 #define PVH_MODLIST_OFFSET 64
 #define PVH_MEMMAP_OFFSET  128
-#define PVH_INFO_SIZE      (PVH_MEMMAP_OFFSET + PVH_MEMMAP_MAX * 24)
+#define PVH_INFO_SIZE	   (PVH_MEMMAP_OFFSET + PVH_MEMMAP_MAX * 24)
 
 struct pvh_info_args {
 	uint64_t info_addr; /* guest-physical address the block will be copied to */
@@ -71,7 +72,7 @@ void pvh_build_start_info(uint8_t *buf, const struct pvh_info_args *a);
 int pvh_place_initrd(uint64_t kernel_end, uint64_t ram_size, uint64_t initrd_size, uint64_t *addr);
 
 struct boot_pvh_args {
-	const uint8_t *image;         /* the vmlinux file */
+	const uint8_t *image; /* the vmlinux file */
 	/*
 	 * Optional: copies len bytes at file offset off to dst, returning 0 or
 	 * -errno (minivmm preads them, so the file is never mapped whole).
@@ -80,8 +81,8 @@ struct boot_pvh_args {
 	int (*copy)(void *ctx, void *dst, uint64_t off, uint64_t len);
 	void *copy_ctx;
 	const struct elf_kernel *kernel;
-	uint64_t initrd_size;         /* 0: none */
-	uint64_t initrd_addr;         /* out: where the caller must put the initrd's bytes */
+	uint64_t initrd_size; /* 0: none */
+	uint64_t initrd_addr; /* out: where the caller must put the initrd's bytes */
 	const char *cmdline;
 	uint64_t rsdp_addr;
 };

@@ -16,13 +16,13 @@
 #include <string.h>
 
 #define IMG_SIZE  0x4000
-#define PH_OFF    64
+#define PH_OFF	  64
 #define NOTE_OFF  0x400
 #define TEXT_OFF  0x1000
 #define DATA_OFF  0x3000
 #define TEXT_ADDR 0x1000000ull
 #define DATA_ADDR 0x1200000ull
-#define ENTRY     (TEXT_ADDR + 0x10)
+#define ENTRY	  (TEXT_ADDR + 0x10)
 #define MIN_ADDR  BOOT_KERNEL_ADDR
 #define MAX_ADDR  (64ull << 20)
 
@@ -63,7 +63,7 @@ static uint8_t *make_elf(unsigned int entry_size)
 	uint8_t *img = calloc(1, IMG_SIZE);
 	Elf64_Ehdr *eh = ehdr(img);
 	uint64_t entry = ENTRY;
-	uint8_t build_id[20] = { 1, 2, 3 };
+	uint8_t build_id[20] = {1, 2, 3};
 	size_t pos = NOTE_OFF;
 
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -79,19 +79,26 @@ static uint8_t *make_elf(unsigned int entry_size)
 	eh->e_phentsize = sizeof(Elf64_Phdr);
 	eh->e_phnum = NPH;
 
-	*phdr(img, PH_TEXT) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-					    .p_offset = TEXT_OFF, .p_vaddr = 0xffffffff81000000ull,
-					    .p_paddr = TEXT_ADDR, .p_filesz = 0x2000,
-					    .p_memsz = 0x2000, .p_align = 0x1000 };
-	*phdr(img, PH_DATA) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-					    .p_offset = DATA_OFF, .p_paddr = DATA_ADDR,
-					    .p_filesz = 0x800, .p_memsz = 0x3000 };
+	*phdr(img, PH_TEXT) = (Elf64_Phdr){.p_type = PT_LOAD,
+					   .p_flags = PF_R | PF_X,
+					   .p_offset = TEXT_OFF,
+					   .p_vaddr = 0xffffffff81000000ull,
+					   .p_paddr = TEXT_ADDR,
+					   .p_filesz = 0x2000,
+					   .p_memsz = 0x2000,
+					   .p_align = 0x1000};
+	*phdr(img, PH_DATA) = (Elf64_Phdr){.p_type = PT_LOAD,
+					   .p_flags = PF_R | PF_W,
+					   .p_offset = DATA_OFF,
+					   .p_paddr = DATA_ADDR,
+					   .p_filesz = 0x800,
+					   .p_memsz = 0x3000};
 	/* Other notes first: the parser must walk past them. */
 	add_note(img, &pos, "GNU", NT_GNU_BUILD_ID, build_id, sizeof(build_id));
 	add_note(img, &pos, "Xen", 6, "linux", 6); /* XEN_ELFNOTE_GUEST_OS */
 	add_note(img, &pos, "Xen", XEN_ELFNOTE_PHYS32_ENTRY, &entry, entry_size);
-	*phdr(img, PH_NOTE) = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = NOTE_OFF,
-					    .p_filesz = pos - NOTE_OFF };
+	*phdr(img, PH_NOTE) =
+	    (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = NOTE_OFF, .p_filesz = pos - NOTE_OFF};
 	memset(img + TEXT_OFF, 0xcc, 0x2000);
 	memset(img + DATA_OFF, 0xdd, 0x800);
 	return img;
@@ -208,9 +215,13 @@ static void test_phdrs(void)
 		ehdr(big)->e_phnum = n + 1;
 		ehdr(big)->e_phoff = IMG_SIZE;
 		for (unsigned int i = 0; i < n; i++)
-			*(Elf64_Phdr *)(big + IMG_SIZE + i * sizeof(Elf64_Phdr)) = (Elf64_Phdr){
-				.p_type = PT_LOAD, .p_flags = PF_X, .p_offset = TEXT_OFF,
-				.p_paddr = TEXT_ADDR + i * 0x100000ull, .p_filesz = 0x10, .p_memsz = 0x10 };
+			*(Elf64_Phdr *)(big + IMG_SIZE + i * sizeof(Elf64_Phdr)) =
+			    (Elf64_Phdr){.p_type = PT_LOAD,
+					 .p_flags = PF_X,
+					 .p_offset = TEXT_OFF,
+					 .p_paddr = TEXT_ADDR + i * 0x100000ull,
+					 .p_filesz = 0x10,
+					 .p_memsz = 0x10};
 		*(Elf64_Phdr *)(big + IMG_SIZE + n * sizeof(Elf64_Phdr)) = *phdr(img, PH_NOTE);
 		CHECK(refused(big, 0x2000 + IMG_SIZE, "more than"));
 		free(big);
@@ -330,7 +341,8 @@ static void test_corruption(void)
 			CHECK(k.nseg >= 1 && k.nseg <= ELF_MAX_LOADS);
 			for (unsigned int i = 0; i < k.nseg; i++) {
 				CHECK(k.seg[i].offset + k.seg[i].filesz <= size);
-				CHECK(k.seg[i].paddr >= MIN_ADDR && k.seg[i].paddr + k.seg[i].memsz <= MAX_ADDR);
+				CHECK(k.seg[i].paddr >= MIN_ADDR &&
+				      k.seg[i].paddr + k.seg[i].memsz <= MAX_ADDR);
 			}
 		}
 	}
@@ -342,9 +354,12 @@ static void test_corruption(void)
 static void test_start_info(void)
 {
 	uint8_t buf[PVH_INFO_SIZE];
-	struct pvh_info_args a = { .info_addr = BOOT_PVH_INFO_ADDR, .ram_size = 5ull << 30,
-				   .cmdline_addr = BOOT_CMDLINE_ADDR, .rsdp_addr = BOOT_ACPI_ADDR,
-				   .initrd_addr = 0x10000000, .initrd_size = 12345 };
+	struct pvh_info_args a = {.info_addr = BOOT_PVH_INFO_ADDR,
+				  .ram_size = 5ull << 30,
+				  .cmdline_addr = BOOT_CMDLINE_ADDR,
+				  .rsdp_addr = BOOT_ACPI_ADDR,
+				  .initrd_addr = 0x10000000,
+				  .initrd_size = 12345};
 	struct boot_e820_entry e820[PVH_MEMMAP_MAX];
 	unsigned int n = boot_build_e820(e820, 5ull << 30);
 	struct hvm_start_info si;
@@ -413,10 +428,13 @@ static void test_load(void)
 {
 	const uint64_t ram_size = MAX_ADDR;
 	uint8_t *img = make_elf(4), *ram = calloc(1, ram_size);
-	struct gmem m = { 0 };
+	struct gmem m = {0};
 	struct elf_kernel k;
-	struct boot_pvh_args a = { .image = img, .kernel = &k, .cmdline = "console=ttyS0 quiet",
-				   .initrd_size = 1 << 20, .rsdp_addr = BOOT_ACPI_ADDR };
+	struct boot_pvh_args a = {.image = img,
+				  .kernel = &k,
+				  .cmdline = "console=ttyS0 quiet",
+				  .initrd_size = 1 << 20,
+				  .rsdp_addr = BOOT_ACPI_ADDR};
 	struct hvm_start_info si;
 	uint64_t gdt_cs32;
 	char err[256], longline[PVH_CMDLINE_MAX + 2];
@@ -432,8 +450,8 @@ static void test_load(void)
 	CHECK(si.magic == PVH_START_MAGIC && si.nr_modules == 1);
 	CHECK(a.initrd_addr >= k.end && a.initrd_addr + (1 << 20) <= ram_size);
 	memcpy(&gdt_cs32, ram + BOOT_GDT_ADDR + BOOT_CS32, 8);
-	CHECK(((gdt_cs32 >> 40) & 0xff) == 0x9b);  /* present code, read, accessed */
-	CHECK(((gdt_cs32 >> 52) & 0xf) == 0xc);    /* G and D: 32-bit, 4 GiB */
+	CHECK(((gdt_cs32 >> 40) & 0xff) == 0x9b); /* present code, read, accessed */
+	CHECK(((gdt_cs32 >> 52) & 0xf) == 0xc);	  /* G and D: 32-bit, 4 GiB */
 
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
