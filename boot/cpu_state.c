@@ -25,17 +25,24 @@ static uint64_t gdt_entry(uint16_t flags, uint32_t base, uint32_t limit)
 
 #define BOOT_GDT_ENTRIES (BOOT_TSS / 8 + 1)
 
-int boot_write_gdt_and_page_tables(const struct gmem *m)
+int boot_write_gdt(const struct gmem *m)
 {
 	uint64_t gdt[BOOT_GDT_ENTRIES] = { 0 };
+
+	gdt[BOOT_CS32 / 8] = gdt_entry(0xc09b, 0, 0xfffff); /* 32-bit code, present, G */
+	gdt[BOOT_CS / 8] = gdt_entry(0xa09b, 0, 0xfffff);   /* 64-bit code, present, G */
+	gdt[BOOT_DS / 8] = gdt_entry(0xc093, 0, 0xfffff);   /* data, read/write, G, 32-bit */
+	gdt[BOOT_TSS / 8] = gdt_entry(0x008b, 0, 0x67);     /* busy 32-bit TSS: VMX wants a usable TR */
+	return gmem_write(m, BOOT_GDT_ADDR, gdt, sizeof(gdt)) ? 0 : -EFAULT;
+}
+
+int boot_write_gdt_and_page_tables(const struct gmem *m)
+{
 	uint64_t *pml4 = gmem_ptr(m, BOOT_PML4_ADDR, 4096);
 	uint64_t *pdpt = gmem_ptr(m, BOOT_PDPT_ADDR, 4096);
 	uint64_t *pd = gmem_ptr(m, BOOT_PD_ADDR, 4 * 4096);
 
-	gdt[BOOT_CS / 8] = gdt_entry(0xa09b, 0, 0xfffff); /* 64-bit code, present, G */
-	gdt[BOOT_DS / 8] = gdt_entry(0xc093, 0, 0xfffff); /* data, read/write, G, 32-bit */
-	gdt[BOOT_TSS / 8] = gdt_entry(0x008b, 0, 0x67);   /* busy 32-bit TSS: VMX wants a usable TR */
-	if (!pml4 || !pdpt || !pd || !gmem_write(m, BOOT_GDT_ADDR, gdt, sizeof(gdt)))
+	if (!pml4 || !pdpt || !pd || boot_write_gdt(m) < 0)
 		return -EFAULT;
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
@@ -79,4 +86,32 @@ void boot_cpu_regs(struct kvm_regs *r)
 	r->rip = BOOT_KERNEL_ADDR + 0x200;
 	r->rsi = BOOT_ZEROPAGE_ADDR;
 	r->rflags = 0x2; /* bit 1 is reserved and reads as one; IF clear */
+}
+
+void boot_pvh_cpu_sregs(struct kvm_sregs *s)
+{
+	struct kvm_segment data = flat_segment(BOOT_DS, 3, 0, 1);
+
+	s->cs = flat_segment(BOOT_CS32, 11, 0, 1);
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = (struct kvm_segment){ .selector = BOOT_TSS, .limit = 0x67, .type = 11,
+				      .present = 1 };
+	s->ldt = (struct kvm_segment){ .type = 2, .present = 1 };
+	s->gdt.base = BOOT_GDT_ADDR;
+	s->gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
+	s->idt.base = 0;
+	s->idt.limit = 0;
+	/* start_info.h: CR0.PE set, every other writable bit clear; CR4 clear; no long mode. */
+	s->cr0 = X86_CR0_PE | X86_CR0_ET;
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->efer = 0;
+}
+
+void boot_pvh_cpu_regs(struct kvm_regs *r, uint32_t entry, uint32_t start_info)
+{
+	memset(r, 0, sizeof(*r));
+	r->rip = entry;
+	r->rbx = start_info;
+	r->rflags = 0x2; /* IF, TF and VM clear */
 }

@@ -4,6 +4,7 @@
 
 #define BOOT_GDT_ADDR       0x500ull
 #define BOOT_ZEROPAGE_ADDR  0x7000ull
+#define BOOT_PVH_INFO_ADDR  0x7000ull /* PVH: hvm_start_info, modules, memory map (no zero page) */
 #define BOOT_PML4_ADDR      0x9000ull
 #define BOOT_PDPT_ADDR      0xa000ull
 #define BOOT_PD_ADDR        0xb000ull /* four pages: 0xb000-0xefff map 4 GiB */
@@ -25,6 +26,7 @@
 #define KVM_IDENTITY_ADDR   0xfffbc000ull
 
 /* Boot GDT selectors, as the Linux boot protocol expects for the 64-bit entry. */
+#define BOOT_CS32 0x08 /* 32-bit flat code: the PVH entry */
 #define BOOT_CS 0x10
 #define BOOT_DS 0x18
 #define BOOT_TSS 0x20

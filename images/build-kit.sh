@@ -5,7 +5,8 @@
 #
 #   images/build-kit.sh [OUTDIR]     (default images/cache/kit)
 #
-# OUTDIR gets vmlinuz, initrd.img, modules/ (the kernel's modules, for the
+# OUTDIR gets vmlinuz, vmlinux (the same kernel uncompressed, an ELF for
+# minivmm's PVH entry), initrd.img, modules/ (the kernel's modules, for the
 # harness VM) and kernel-version.
 set -euo pipefail
 
@@ -16,17 +17,48 @@ stamp_src=$(cat "$here/build-kit.sh" "$here/kit-init.sh" "$here/guest-exit.c" "$
 say() { printf 'kit: %s\n' "$*" >&2; }
 
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp_src" ] &&
-	[ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
+	[ -f "$out/vmlinuz" ] && [ -f "$out/vmlinux" ] && [ -f "$out/initrd.img" ]; then
 	say "up to date in $out ($(cat "$out/kernel-version"))"
 	exit 0
 fi
 
-for tool in apt-get dpkg-deb cpio gzip gcc; do
+for tool in apt-get dpkg-deb cpio gzip gcc od; do
 	command -v "$tool" >/dev/null || { say "missing $tool (run scripts/setup.sh)"; exit 1; }
 done
 # The initramfs has no libc, so busybox must be the static build.
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
 	{ say "need a static /bin/busybox (Debian package busybox-static)"; exit 1; }
+
+# extract_vmlinux BZIMAGE OUT: the ELF vmlinux inside a bzImage, as the kernel's
+# scripts/extract-vmlinux finds it, but located through the setup header
+# (boot.rst): the payload sits at payload_offset (0x248) past the setup
+# sectors and is payload_length (0x24c) bytes long, the last 4 of which hold
+# the uncompressed size (little endian), which the result must match.
+extract_vmlinux() {
+	local bz=$1 dst=$2 sects off len magic want
+	u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+	sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
+	[ "$sects" = 0 ] && sects=4
+	off=$(( (sects + 1) * 512 + $(u32 "$bz" $((0x248))) ))
+	len=$(u32 "$bz" $((0x24c)))
+	[ "$len" -gt 4 ] || { say "no compressed payload in $bz"; return 1; }
+	dd if="$bz" of="$work/payload" bs=1M iflag=skip_bytes,count_bytes skip="$off" count="$len" 2>/dev/null
+	want=$(u32 "$work/payload" $((len - 4)))
+	magic=$(od -An -tx1 -N6 "$work/payload" | tr -d ' ')
+	head -c $((len - 4)) "$work/payload" >"$work/payload.z"
+	case $magic in
+	1f8b*) gzip -dc "$work/payload.z" ;;
+	fd377a585a00) xz -dc "$work/payload.z" ;;
+	28b52ffd*) zstd -qdc "$work/payload.z" ;;
+	02214c18*) lz4 -dc "$work/payload.z" ;;
+	425a68*) bzip2 -dc "$work/payload.z" ;;
+	5d0000*) xz -dc --format=lzma "$work/payload.z" ;;
+	*) say "unknown compression of the kernel payload (magic $magic)"; return 1 ;;
+	esac >"$dst.tmp" || { say "cannot decompress the kernel payload (magic $magic)"; return 1; }
+	[ "$(stat -c %s "$dst.tmp")" = "$want" ] && [ "$(head -c 4 "$dst.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] ||
+		{ say "the decompressed kernel is not the ELF of $want bytes the header announced"; return 1; }
+	mv "$dst.tmp" "$dst"
+}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -58,6 +90,10 @@ say "unpacking $pkg"
 dpkg-deb -x "$work/$pkg"_*.deb "$work/root"
 kver=$(ls "$work/root/lib/modules")
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
+say "extracting vmlinux (ELF, for the PVH entry)"
+extract_vmlinux "$out/vmlinuz" "$out/vmlinux"
+# The kernel's configuration, to tell what it was built with (CONFIG_PVH).
+cp "$work/root/boot/config-$kver" "$out/config" 2>/dev/null || true
 rm -rf "$out/modules"
 cp -a "$work/root/lib/modules/$kver" "$out/modules"
 # Debian may ship compressed modules; busybox insmod wants plain ones.

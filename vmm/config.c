@@ -128,11 +128,13 @@ void config_usage(FILE *out)
 		"\n"
 		"Boots a Linux bzImage on KVM with an 8250 console on stdin/stdout.\n"
 		"\n"
-		"  -k, --kernel PATH     Linux bzImage to boot (required)\n"
+		"  -k, --kernel PATH     Linux bzImage, or ELF vmlinux with a PVH entry (required)\n"
 		"  -i, --initrd PATH     initial ramdisk\n"
 		"  -c, --cmdline STR     kernel command line; console=ttyS0 and reboot=acpi are added\n"
 		"                        unless it sets console= or reboot= itself\n"
 		"  -m, --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
+		"      --prefault        allocate all guest RAM at start (default: as the guest touches it)\n"
+		"      --hugepages       back guest RAM with 2 MiB hugetlbfs pages (vm.nr_hugepages)\n"
 		"  -p, --cpus N          number of vCPUs, 1-%d (default 1)\n"
 		"  -d, --disk SPEC       virtio-blk disk: FILE or path=FILE[,ro][,serial=S][,cache=none|writeback]\n"
 		"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
@@ -189,7 +191,7 @@ static int build_cmdline(char *out, size_t len, const char *user)
 
 enum config_result config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	enum { OPT_STATS = 256, OPT_DEBUG, OPT_TRACE, OPT_NO_SANDBOX };
+	enum { OPT_STATS = 256, OPT_DEBUG, OPT_TRACE, OPT_NO_SANDBOX, OPT_PREFAULT, OPT_HUGEPAGES };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -202,6 +204,8 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "prefault", no_argument, NULL, OPT_PREFAULT },
+		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -280,6 +284,12 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 		case OPT_NO_SANDBOX:
 			cfg->sandbox = false;
 			break;
+		case OPT_PREFAULT:
+			cfg->prefault = true;
+			break;
+		case OPT_HUGEPAGES:
+			cfg->hugepages = true;
+			break;
 		case OPT_TRACE:
 			if ((optarg && !*optarg) || trace_parse(optarg, &cfg->trace) < 0) {
 				set_err(err, errlen, "--trace '%s': categories are all or %s", optarg,
@@ -307,6 +317,10 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 	}
 	if (!cfg->kernel || !*cfg->kernel) {
 		set_err(err, errlen, "no kernel given: use --kernel PATH (see --help)");
+		return CONFIG_ERROR;
+	}
+	if (cfg->hugepages && cfg->memory % (2ull << 20)) {
+		set_err(err, errlen, "--hugepages: --memory must be a multiple of 2M");
 		return CONFIG_ERROR;
 	}
 	if (cfg->initrd && !*cfg->initrd) {

@@ -32,6 +32,8 @@ struct config {
 	bool stats;
 	bool debug;
 	bool sandbox;                  /* seccomp allow-list after set-up; --no-sandbox clears it */
+	bool prefault;                 /* --prefault: allocate all guest RAM at start */
+	bool hugepages;                /* --hugepages: guest RAM in 2 MiB hugetlb pages */
 	unsigned int trace;            /* enum trace_cat bits */
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;

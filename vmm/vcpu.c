@@ -1,6 +1,7 @@
 /* vCPU set-up (CPUID, MSRs, LAPIC, registers) and the thread that runs KVM_RUN. */
 #include "vmm/vcpu.h"
 #include "boot/cpu_state.h"
+#include "boot/layout.h"
 #include "vmm/sandbox.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
@@ -143,8 +144,13 @@ static int set_boot_state(struct vcpu *v)
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	boot_cpu_sregs(&sregs);
-	boot_cpu_regs(&regs);
+	if (v->vm->boot_pvh) {
+		boot_pvh_cpu_sregs(&sregs);
+		boot_pvh_cpu_regs(&regs, v->vm->pvh_entry, BOOT_PVH_INFO_ADDR);
+	} else {
+		boot_cpu_sregs(&sregs);
+		boot_cpu_regs(&regs);
+	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0 ||
 	    ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
 		return -errno;

@@ -2,8 +2,11 @@
 #include "vmm/vm.h"
 #include "boot/acpi_tables.h"
 #include "boot/bzimage.h"
+#include "boot/elf.h"
 #include "boot/layout.h"
 #include "boot/linux.h"
+#include "boot/pvh.h"
+#include "boot/zeropage.h"
 #include "vmm/kvm.h"
 
 #include <errno.h>
@@ -20,14 +23,25 @@
 
 #define MAX_KERNEL_SIZE (256ull << 20)
 
-/* Reads a whole regular file, refusing anything else by name. */
-static int read_file(const char *what, const char *path, uint64_t max, uint8_t **buf, size_t *size,
-		     char *err, size_t errlen)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26) /* log2(2 MiB) << MAP_HUGE_SHIFT; glibc hides it in <linux/mman.h> */
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/*
+ * Maps a whole regular file read-only, refusing anything else by name, and
+ * keeps it open in *fd for pread. A mapping, not a read into the heap: the
+ * parsers touch only the pages they look at, the loaders copy each byte once
+ * into guest RAM, and nothing stays resident after munmap.
+ */
+static int map_file(const char *what, const char *path, uint64_t max, const uint8_t **buf,
+		    size_t *size, int *fdp, char *err, size_t errlen)
 {
 	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, r;
+	void *p;
+	int fd, r = 0;
 
 	/* O_NONBLOCK: a FIFO must be refused below, not block open() forever. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -43,37 +57,25 @@ static int read_file(const char *what, const char *path, uint64_t max, uint8_t *
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
 		r = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
+	} else if ((uint64_t)st.st_size > max) {
 		snprintf(err, errlen, "%s '%s' is too large (%lld bytes)", what, path,
 			 (long long)st.st_size);
 		r = -EFBIG;
-		goto out;
-	}
-	*size = st.st_size;
-	*buf = malloc(*size ? *size : 1);
-	if (!*buf) {
-		snprintf(err, errlen, "out of memory reading %s '%s'", what, path);
-		r = -ENOMEM;
-		goto out;
-	}
-	while (got < *size) {
-		n = read(fd, *buf + got, *size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "cannot read %s '%s': %s", what, path,
-				 n < 0 ? strerror(errno) : "file shrank");
-			free(*buf);
-			*buf = NULL;
-			r = -EIO;
-			goto out;
+	} else if (st.st_size == 0) {
+		snprintf(err, errlen, "%s '%s' is empty", what, path);
+		r = -EINVAL;
+	} else {
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			r = -errno;
+			snprintf(err, errlen, "cannot map %s '%s': %s", what, path, strerror(errno));
+		} else {
+			*buf = p;
+			*size = st.st_size;
+			*fdp = fd;
+			return 0;
 		}
-		got += n;
 	}
-	r = 0;
-out:
 	close(fd);
 	return r;
 }
@@ -114,19 +116,82 @@ static int read_full(int fd, uint8_t *dst, uint64_t size)
 	return 0;
 }
 
-static int map_ram(struct vm *vm, char *err, size_t errlen)
+/* "N free of M" for the host's 2 MiB huge page pool, for --hugepages errors. */
+static void hugepage_pool(char *buf, size_t len)
 {
-	uint64_t low = vm->ram_size < MEM_32BIT_GAP_START ? vm->ram_size : MEM_32BIT_GAP_START;
+	const char *dir = "/sys/kernel/mm/hugepages/hugepages-2048kB";
+	unsigned long free_pages = 0, total = 0;
+	char path[128];
+	FILE *f;
 
-	/* NORESERVE: the guest's RAM is faulted in only as it touches it. */
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
+	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%lu", &free_pages) != 1)
+			free_pages = 0;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/nr_hugepages", dir);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%lu", &total) != 1)
+			total = 0;
+		fclose(f);
+	}
+	snprintf(buf, len, "%lu free of %lu", free_pages, total);
+}
+
+/* --prefault: every page of guest RAM allocated now, not on the guest's first touch. */
+static int prefault_ram(struct vm *vm, char *err, size_t errlen)
+{
+	size_t step = vm->cfg->hugepages ? (2u << 20) : 4096;
+
+	if (madvise(vm->ram, vm->ram_size, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL) {
+		snprintf(err, errlen, "--prefault: cannot allocate %llu MiB of guest memory: %s",
 			 (unsigned long long)(vm->ram_size >> 20), strerror(errno));
 		return -ENOMEM;
 	}
+	/* Before Linux 5.14 (no MADV_POPULATE_WRITE): one write per page does the same. */
+	for (uint64_t off = 0; off < vm->ram_size; off += step)
+		((volatile uint8_t *)vm->ram)[off] = 0;
+	return 0;
+}
+
+static int map_ram(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t low = vm->ram_size < MEM_32BIT_GAP_START ? vm->ram_size : MEM_32BIT_GAP_START;
+	/*
+	 * NORESERVE: the guest's RAM is faulted in only as it touches it. Huge
+	 * pages are the exception: without the reservation a fault on an empty
+	 * pool would be a SIGBUS mid-run, so mmap reserves them (without
+	 * touching them) and fails now, with a clear message, if the pool is short.
+	 */
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS |
+		    (vm->cfg->hugepages ? MAP_HUGETLB | MAP_HUGE_2MB : MAP_NORESERVE);
+
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		int e = errno;
+
+		vm->ram = NULL;
+		if (vm->cfg->hugepages) {
+			char pool[64];
+
+			hugepage_pool(pool, sizeof(pool));
+			snprintf(err, errlen,
+				 "--hugepages: cannot reserve %llu 2 MiB huge pages (%s); the host has %s "
+				 "(raise /proc/sys/vm/nr_hugepages)",
+				 (unsigned long long)(vm->ram_size >> 21), strerror(e), pool);
+		} else {
+			snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
+				 (unsigned long long)(vm->ram_size >> 20), strerror(e));
+		}
+		return -ENOMEM;
+	}
+	if (vm->cfg->prefault && prefault_ram(vm, err, errlen) < 0)
+		return -ENOMEM;
 	gmem_add_slot(&vm->mem, 0, low, vm->ram);
 	if (vm->ram_size > low)
 		gmem_add_slot(&vm->mem, MEM_4G, vm->ram_size - low, vm->ram + low);
@@ -135,12 +200,82 @@ static int map_ram(struct vm *vm, char *err, size_t errlen)
 
 static int build_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen);
 
+/* The kernel, checked: a bzImage (64-bit entry) or an ELF vmlinux (PVH entry). */
+struct kernel_image {
+	const uint8_t *data; /* the file, mapped */
+	size_t size;
+	int fd;              /* the same file, for pread */
+	bool pvh;
+	struct elf_kernel elf;
+	struct bzimage bz;
+};
+
+/* Everything about the kernel is checked before any guest memory is mapped. */
+static int parse_kernel(struct vm *vm, struct kernel_image *ki, char *err, size_t errlen)
+{
+	char why[200];
+	int r;
+
+	ki->pvh = elf_is_elf(ki->data, ki->size);
+	if (ki->pvh)
+		r = elf_parse_pvh(ki->data, ki->size, BOOT_KERNEL_ADDR,
+				  boot_low_ram_top(vm->ram_size), &ki->elf, why, sizeof(why));
+	else
+		r = bzimage_parse(ki->data, ki->size, &ki->bz, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "kernel '%s': %s", vm->cfg->kernel, why);
+	return r;
+}
+
+/*
+ * PVH segments are read from the file straight into guest RAM: through the
+ * mapping they would add the whole file to minivmm's peak RSS as well.
+ */
+static int pread_segment(void *ctx, void *dst, uint64_t off, uint64_t len)
+{
+	const struct kernel_image *ki = ctx;
+	uint64_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(ki->fd, (uint8_t *)dst + got, len - got, off + got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += n;
+	}
+	return 0;
+}
+
+static int load_kernel(struct vm *vm, struct kernel_image *ki, uint64_t initrd_size,
+		       uint64_t *initrd_addr, uint64_t rsdp, char *err, size_t errlen)
+{
+	int r;
+
+	if (ki->pvh) {
+		struct boot_pvh_args a = { .image = ki->data, .copy = pread_segment, .copy_ctx = ki,
+					   .kernel = &ki->elf, .initrd_size = initrd_size,
+					   .cmdline = vm->cfg->cmdline, .rsdp_addr = rsdp };
+
+		vm->boot_pvh = true;
+		vm->pvh_entry = ki->elf.pvh_entry;
+		r = boot_pvh_load(&vm->mem, &a, err, errlen);
+		*initrd_addr = a.initrd_addr;
+	} else {
+		struct boot_linux_args a = { .kernel = &ki->bz, .initrd_size = initrd_size,
+					     .cmdline = vm->cfg->cmdline, .rsdp_addr = rsdp };
+
+		r = boot_linux_load(&vm->mem, &a, err, errlen);
+		*initrd_addr = a.initrd_addr;
+	}
+	return r;
+}
+
 int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t errlen)
 {
-	struct boot_linux_args args = { .cmdline = cfg->cmdline };
-	struct bzimage kernel;
-	uint8_t *image = NULL;
-	size_t image_size = 0;
+	struct kernel_image ki;
+	uint64_t initrd_size = 0, initrd_addr = 0, rsdp = 0;
 	int initrd_fd = -1;
 	int r;
 
@@ -149,19 +284,15 @@ int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t
 	vm->ram_size = cfg->memory;
 	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
 
-	r = read_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &image, &image_size, err, errlen);
+	memset(&ki, 0, sizeof(ki));
+	r = map_file("kernel", cfg->kernel, MAX_KERNEL_SIZE, &ki.data, &ki.size, &ki.fd, err, errlen);
 	if (r < 0)
 		return r;
-	r = bzimage_parse(image, image_size, &kernel, err + 0, errlen);
-	if (r < 0) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "kernel '%s': %s", cfg->kernel, why);
+	r = parse_kernel(vm, &ki, err, errlen);
+	if (r < 0)
 		goto out;
-	}
 	if (cfg->initrd) {
-		initrd_fd = open_initrd(cfg->initrd, &args.initrd_size, err, errlen);
+		initrd_fd = open_initrd(cfg->initrd, &initrd_size, err, errlen);
 		if (initrd_fd < 0) {
 			r = initrd_fd;
 			goto out;
@@ -170,23 +301,22 @@ int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t
 	r = map_ram(vm, err, errlen);
 	if (r < 0)
 		goto out;
-	r = build_acpi(vm, &args.rsdp_addr, err, errlen);
+	r = build_acpi(vm, &rsdp, err, errlen);
 	if (r < 0)
 		goto out;
-	args.kernel = &kernel;
-	r = boot_linux_load(&vm->mem, &args, err, errlen);
+	r = load_kernel(vm, &ki, initrd_size, &initrd_addr, rsdp, err, errlen);
 	if (r < 0)
 		goto out;
 	if (initrd_fd >= 0) {
-		r = read_full(initrd_fd, gmem_ptr(&vm->mem, args.initrd_addr, args.initrd_size),
-			      args.initrd_size);
+		r = read_full(initrd_fd, gmem_ptr(&vm->mem, initrd_addr, initrd_size), initrd_size);
 		if (r < 0)
 			snprintf(err, errlen, "cannot read initrd '%s': %s", cfg->initrd, strerror(-r));
 	}
 out:
 	if (initrd_fd >= 0)
 		close(initrd_fd);
-	free(image);
+	munmap((void *)ki.data, ki.size);
+	close(ki.fd);
 	return r;
 }
 

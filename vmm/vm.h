@@ -22,6 +22,8 @@ struct vm {
 	struct kvm_cpuid2 *cpuid; /* what KVM supports; vCPUs get a per-vCPU copy */
 	uint8_t *ram;             /* one host mapping for all of guest RAM */
 	uint64_t ram_size;
+	bool boot_pvh;            /* ELF vmlinux entered at its PVH entry; else the bzImage 64-bit entry */
+	uint32_t pvh_entry;
 	struct gmem mem;
 	struct iobus pio, mmio;
 	struct uart uart;

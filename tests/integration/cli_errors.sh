@@ -174,6 +174,28 @@ check disk-devnull 1 "not a regular file" -- "${k[@]}" --disk /dev/null
 check disk-odd 1 "multiple of 512" -- "${k[@]}" --disk "$tmp/odd.img"
 check disk-zero-size 1 "multiple of 512" -- "${k[@]}" --disk "$tmp/empty"
 check disk-twice 1 "twice" -- "${k[@]}" --disk "$tmp/ro.img,ro" --disk "$tmp/ro.img,ro"
+# ELF kernels: a PIE program is no vmlinux; a cut vmlinux; one without the PVH note
+# (the kit's vmlinux with its Xen PHYS32_ENTRY note type changed, when there is one).
+check elf-pie 1 "not a vmlinux" -- --kernel "$(readlink -f /bin/true)"
+check hugepages-odd 1 "multiple of 2M" -- "${k[@]}" --hugepages --memory 63M
+if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -lt 256 ]; then
+	check hugepages-pool 1 "nr_hugepages" -- "${k[@]}" --hugepages
+fi
+if [ -f "$KIT/vmlinux" ]; then
+	head -c 1048576 "$KIT/vmlinux" >"$tmp/vmlinux-cut"
+	check vmlinux-truncated 1 "truncated ELF" -- --kernel "$tmp/vmlinux-cut"
+	check vmlinux-small-ram 1 "outside guest RAM" -- --kernel "$KIT/vmlinux" --memory 32M
+	cp "$KIT/vmlinux" "$tmp/vmlinux-nonote"
+	# "Xen\0" then type 18 sits 8 bytes into each note: find the entry note by its header.
+	off=$(LC_ALL=C grep -obUaP '\x04\x00\x00\x00[\x04\x08]\x00\x00\x00\x12\x00\x00\x00Xen\x00' \
+		"$tmp/vmlinux-nonote" | head -1 | cut -d: -f1)
+	if [ -n "$off" ]; then
+		printf '\x13' | dd of="$tmp/vmlinux-nonote" bs=1 seek=$((off + 8)) conv=notrunc 2>/dev/null
+		check vmlinux-no-pvh-note 1 "no PVH entry note" -- --kernel "$tmp/vmlinux-nonote"
+	else
+		failed=$((failed + 1)); echo "FAIL vmlinux-no-pvh-note: no PVH note found in $KIT/vmlinux"
+	fi
+fi
 check disk-same-file 1 "is the same file as" -- "${k[@]}" --disk "$tmp/a.img" --disk "$tmp/./a.img"
 check disk-same-file-ro 1 "is the same file as" -- "${k[@]}" --disk "$tmp/a.img,ro" --disk "$tmp/dir/../a.img,ro"
 check_noperm disk-readonly 1 "add ,ro" -- "${k[@]}" --disk "$tmp/ro.img"

@@ -1,5 +1,6 @@
 # Shared helpers for integration tests (POSIX sh: they also run under busybox
-# inside the harness VM). Environment: MINIVMM, KIT, WORK, TOOLS (optional).
+# inside the harness VM). Environment: MINIVMM, KIT, WORK, TOOLS (optional);
+# KERNEL (default $KIT/vmlinuz) is the kernel vm, vm_stdin and vm_bg boot.
 # A test sources this file, boots guests with vm/vm_stdin and checks with expect_*.
 
 OUT=${WORK:?WORK not set}/out.$$
@@ -24,7 +25,7 @@ _vm_run() {
 	*) set -- --timeout "${VM_TIMEOUT:-120}" "$@" ;;
 	esac
 	set +e
-	"$MINIVMM" --kernel "$KIT/vmlinuz" --initrd "$KIT/initrd.img" "$@" >"$OUT" 2>&1 <"$input"
+	"$MINIVMM" --kernel "${KERNEL:-$KIT/vmlinuz}" --initrd "$KIT/initrd.img" "$@" >"$OUT" 2>&1 <"$input"
 	ST=$?
 	set -e
 	echo "minivmm $* -> status $ST" >&2
@@ -99,7 +100,7 @@ vm_bg() {
 	script=$1
 	shift
 	b64=$(printf '%s\n' "$script" | base64 | tr -d '\n')
-	"$MINIVMM" --kernel "$KIT/vmlinuz" --initrd "$KIT/initrd.img" --timeout 120 "$@" \
+	"$MINIVMM" --kernel "${KERNEL:-$KIT/vmlinuz}" --initrd "$KIT/initrd.img" --timeout 120 "$@" \
 		--cmdline "$BASE_CMDLINE run=\"echo $b64|base64 -d|sh\"" >"$OUT" 2>&1 </dev/null &
 	VM_PID=$!
 }

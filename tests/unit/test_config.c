@@ -54,6 +54,15 @@ int main(void)
 	CHECK(parse(&c, err, "-k", "k", "--cpus", "8", "--memory", "2G", "--timeout", "5", NULL) ==
 	      CONFIG_OK);
 	CHECK(c.cpus == 8 && c.memory == 2ull << 30 && c.timeout == 5);
+	CHECK(!c.prefault && !c.hugepages);
+	CHECK(parse(&c, err, "-k", "k", "--prefault", "--hugepages", "--memory", "6M", NULL) ==
+	      CONFIG_ERROR); /* below the minimum anyway */
+	CHECK(parse(&c, err, "-k", "k", "--prefault", "--hugepages", "--memory", "66M", NULL) ==
+	      CONFIG_OK);
+	CHECK(c.prefault && c.hugepages);
+	CHECK(parse(&c, err, "-k", "k", "--hugepages", "--memory", "65M", NULL) == CONFIG_ERROR &&
+	      strstr(err, "multiple of 2M"));
+	CHECK(parse(&c, err, "-k", "k", "--memory", "65M", NULL) == CONFIG_OK);
 
 	CHECK(parse(&c, err, NULL) == CONFIG_ERROR && strstr(err, "no kernel"));
 	CHECK(parse(&c, err, "-k", "k", "--cpus", "0", NULL) == CONFIG_ERROR && strstr(err, "--cpus"));
