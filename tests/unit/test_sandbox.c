@@ -23,6 +23,8 @@ enum probe {
 	PROBE_IOCTL,    /* an ioctl request not on the list */
 	PROBE_MMAP_EXEC,
 	PROBE_IN_THREAD, /* a forbidden call from a thread created after the filter */
+	PROBE_URING_SETUP,    /* no new io_uring once the VM runs */
+	PROBE_URING_REGISTER, /* nor changes to an existing ring's files or restrictions */
 };
 
 static void *thread_body(void *arg)
@@ -62,6 +64,9 @@ static int run_probe(enum probe probe)
 		free(big);
 		if (nanosleep(&ts, NULL) < 0 || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 			return 11;
+		/* io_uring_enter is the io_uring backend's one call at run time. */
+		if (syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0) != -1 || errno != EBADF)
+			return 14;
 		/* clone3 is refused softly so that glibc falls back to clone. */
 		if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
 			return 12;
@@ -99,6 +104,15 @@ static int run_probe(enum probe probe)
 	case PROBE_IN_THREAD:
 		if (pthread_create(&t, NULL, thread_forbidden, NULL) == 0)
 			pthread_join(t, NULL);
+		break;
+	case PROBE_URING_SETUP: {
+		char params[120] = { 0 }; /* struct io_uring_params */
+
+		syscall(SYS_io_uring_setup, 4, params);
+		break;
+	}
+	case PROBE_URING_REGISTER:
+		syscall(SYS_io_uring_register, fds[0], 0, NULL, 0);
 		break;
 	}
 	return 20; /* the forbidden call came back */
@@ -160,6 +174,8 @@ int main(void)
 	expect_stopped(PROBE_MMAP_EXEC, SYS_mmap);
 	if (!sandbox_skipped_in_this_build())
 		expect_stopped(PROBE_IN_THREAD, SYS_socket);
+	expect_stopped(PROBE_URING_SETUP, SYS_io_uring_setup);
+	expect_stopped(PROBE_URING_REGISTER, SYS_io_uring_register);
 	/* Disabled, it installs nothing: this process can still open files afterwards. */
 	CHECK(sandbox_install(false, err, sizeof(err)) == 0);
 	CHECK(access("/", F_OK) == 0);
