@@ -59,6 +59,9 @@ check disk-dir 1 "not a regular file" -- "${k[@]}" --disk "$tmp/dir"
 check disk-fifo 1 "not a regular file" -- "${k[@]}" --disk "$tmp/fifo"
 check disk-odd 1 "multiple of 512" -- "${k[@]}" --disk "$tmp/odd.img"
 check disk-badkey 1 "bogus" -- "${k[@]}" --disk "path=$tmp/odd.img,bogus=1"
+check disk-queues-0 1 "queues '0': give a number from 1 to 16" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,queues=0"
+check disk-queues-17 1 "queues '17'" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,queues=17"
+check disk-aio-bad 1 "aio=posix" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,aio=posix"
 check disk-twice 1 "twice" -- "${k[@]}" --disk "$tmp/ro.img,ro" --disk "$tmp/ro.img,ro"
 check trace-junk 1 "--trace" -- "${k[@]}" --trace=everything
 if [ "$(id -u)" != 0 ]; then
