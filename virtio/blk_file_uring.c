@@ -153,3 +153,23 @@ unsigned int blkfile_uring_reap(struct blkfile *f, struct blkfile_cqe *out, unsi
 	io_uring_cq_advance(ring, n);
 	return n;
 }
+
+int blkfile_uring_try(struct blkfile *f, unsigned int opcode, unsigned int sqe_flags, int fd)
+{
+	struct io_uring *ring = &f->uring->ring;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int r;
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_rw(opcode, sqe, fd, NULL, 0, 0);
+	sqe->flags = sqe_flags;
+	enter(ring);
+	r = io_uring_wait_cqe(ring, &cqe);
+	if (r < 0)
+		return r;
+	r = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return r;
+}

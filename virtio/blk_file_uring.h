@@ -27,4 +27,11 @@ unsigned int blkfile_uring_submit(struct blkfile *f, struct blkfile_slot **slots
 /* Takes up to max finished requests off the completion ring; never blocks. */
 unsigned int blkfile_uring_reap(struct blkfile *f, struct blkfile_cqe *out, unsigned int max);
 
+/*
+ * For tests of the restrictions: submits one SQE with opcode and sqe_flags on
+ * file index/fd fd (no buffers, length 0) and waits for its result (-EACCES
+ * when the ring refuses it). Nothing else may be in flight.
+ */
+int blkfile_uring_try(struct blkfile *f, unsigned int opcode, unsigned int sqe_flags, int fd);
+
 #endif

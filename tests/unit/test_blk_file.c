@@ -4,9 +4,11 @@
  */
 #include "tests/unit/check.h"
 #include "virtio/blk_file.h"
+#include "virtio/blk_file_uring.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,6 +160,26 @@ int main(void)
 	io_checks(img, BLKFILE_AIO_LIBAIO, 256);
 	io_checks(img, BLKFILE_AIO_LIBAIO, 1024); /* four queues' worth */
 	if (blkfile_have_uring()) {
+#ifdef MINIVMM_HAVE_URING
+		/*
+		 * Seccomp cannot see into a ring: the ring itself refuses anything but
+		 * READV/WRITEV/FSYNC on the registered disk file.
+		 */
+		int other = open(ro, O_RDONLY);
+
+		CHECK(blkfile_open(&f, img, false, true, 16, BLKFILE_AIO_URING, err, sizeof(err)) ==
+		      0);
+		CHECK(blkfile_uring_try(&f, IORING_OP_FSYNC, IOSQE_FIXED_FILE, 0) == 0);
+		/* The disk by its ordinary fd, and another file: only fixed file 0 is allowed. */
+		CHECK(blkfile_uring_try(&f, IORING_OP_FSYNC, 0, f.fd) == -EACCES);
+		CHECK(blkfile_uring_try(&f, IORING_OP_FSYNC, 0, other) == -EACCES);
+		CHECK(blkfile_uring_try(&f, IORING_OP_NOP, IOSQE_FIXED_FILE, 0) == -EACCES);
+		CHECK(blkfile_uring_try(&f, IORING_OP_OPENAT, IOSQE_FIXED_FILE, 0) == -EACCES);
+		CHECK(blkfile_uring_try(&f, IORING_OP_FSYNC, IOSQE_FIXED_FILE | IOSQE_IO_DRAIN, 0) ==
+		      -EACCES);
+		close(other);
+		blkfile_close(&f);
+#endif
 		io_checks(img, BLKFILE_AIO_URING, 256);
 		io_checks(img, BLKFILE_AIO_URING, 768); /* not a power of two: the ring rounds up */
 	} else {
