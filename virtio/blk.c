@@ -55,7 +55,8 @@
 
 _Static_assert(VBLK_MAX_QUEUES <= VPCI_MAX_QUEUES, "every queue has a doorbell and a vector");
 _Static_assert(VBLK_MAX_QUEUES <= 32, "queue masks are 32 bits");
-_Static_assert(VBLK_QUEUE_SIZE * VBLK_MAX_QUEUES <= BLKFILE_MAX_DEPTH, "the backend holds every chain");
+_Static_assert(VBLK_QUEUE_SIZE * VBLK_MAX_QUEUES <= BLKFILE_MAX_DEPTH,
+	       "the backend holds every chain");
 
 enum vblk_ctl { VBLK_CTL_NONE, VBLK_CTL_PAUSE, VBLK_CTL_EXIT };
 
