@@ -4,13 +4,14 @@
 # missing. Works as root, or through sudo otherwise.
 set -euo pipefail
 
-# Build: compiler, CMake, libaio. Kit: static busybox, cpio, static libc for
+# Build: compiler, CMake, libaio, liburing (optional at build time: without it
+# there is no aio=io_uring). Kit: static busybox, cpio, static libc for
 # guest-exit, decompressors for kernels that ship .ko.xz/.ko.zst. Tests: iasl
 # (ACPI disassembly check), QEMU (harness VM on hosts without VMX/SVM),
 # e2fsprogs and fio (scratch disks inside the harness), dmsetup (read-error
 # injection with a device-mapper error target: t_fault_readerr.sh).
 packages=(
-	build-essential cmake libaio-dev pkg-config clang
+	build-essential cmake libaio-dev liburing-dev pkg-config clang
 	busybox-static cpio gzip xz-utils zstd libc6-dev
 	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps dmsetup
 )

@@ -1,11 +1,16 @@
-/* Raw file backend on libaio: one io_submit per batch, completions on an eventfd. */
+/*
+ * Raw file backend: one io_submit (libaio) or io_uring_enter (io_uring) per
+ * batch, completions on an eventfd. Short transfers go again for the rest.
+ */
 #include "virtio/blk_file.h"
+#include "virtio/blk_file_uring.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
@@ -56,8 +61,17 @@ static int lock_file(int fd, bool readonly)
 	return errno == EWOULDBLOCK ? -EWOULDBLOCK : 0;
 }
 
-int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct, char *err,
-		 size_t errlen)
+bool blkfile_have_uring(void)
+{
+#ifdef MINIVMM_HAVE_URING
+	return true;
+#else
+	return false;
+#endif
+}
+
+int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct,
+		 unsigned int depth, enum blkfile_aio aio, char *err, size_t errlen)
 {
 	struct stat st;
 	uint64_t size;
@@ -65,6 +79,16 @@ int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct
 
 	memset(f, 0, sizeof(*f));
 	f->fd = f->efd = -1;
+	if (depth == 0 || depth > BLKFILE_MAX_DEPTH) {
+		snprintf(err, errlen, "--disk '%s': %u requests in flight is out of range", path,
+			 depth);
+		return -EINVAL;
+	}
+	if (aio == BLKFILE_AIO_URING && !blkfile_have_uring()) {
+		snprintf(err, errlen, "--disk '%s': aio=io_uring: this minivmm was built without "
+			 "liburing (install liburing-dev and rebuild)", path);
+		return -ENOTSUP;
+	}
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "--disk '%s': %s", path, strerror(errno));
 		return -errno;
@@ -118,13 +142,43 @@ int blkfile_open(struct blkfile *f, const char *path, bool readonly, bool direct
 	f->sectors = size / 512;
 	f->readonly = readonly;
 	f->fdsync_async = true;
+	f->aio_kind = aio;
+	f->depth = depth;
+	f->slots = calloc(depth, sizeof(*f->slots));
+	f->pending = calloc(depth, sizeof(*f->pending));
+	f->iocbs = calloc(depth, sizeof(*f->iocbs));
+	if (!f->slots || !f->pending || !f->iocbs) {
+		snprintf(err, errlen, "--disk '%s': out of memory for %u requests", path, depth);
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned int i = depth; i-- > 0;) {
+		f->slots[i].next = f->free;
+		f->free = &f->slots[i];
+	}
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (f->efd < 0 || (r = io_setup(BLKFILE_DEPTH, &f->aio)) < 0) {
-		snprintf(err, errlen, "--disk '%s': setting up AIO failed: %s", path,
-			 strerror(f->efd < 0 ? errno : -r));
+	if (f->efd < 0) {
+		snprintf(err, errlen, "--disk '%s': eventfd: %s", path, strerror(errno));
 		r = -EIO;
 		goto fail;
 	}
+	if (aio == BLKFILE_AIO_LIBAIO && (r = io_setup(depth, &f->aio)) < 0) {
+		snprintf(err, errlen, "--disk '%s': setting up AIO failed: %s", path, strerror(-r));
+		f->aio = 0;
+		r = -EIO;
+		goto fail;
+	}
+#ifdef MINIVMM_HAVE_URING
+	if (aio == BLKFILE_AIO_URING) {
+		char why[200];
+
+		r = blkfile_uring_setup(f, depth, why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "--disk '%s': %s", path, why);
+			goto fail;
+		}
+	}
+#endif
 	/* Only once the disk is accepted: an error must stay the one line on stderr. */
 	if (direct && !f->direct)
 		fprintf(stderr, "minivmm: warning: --disk '%s': file system refuses O_DIRECT; "
@@ -139,17 +193,35 @@ void blkfile_close(struct blkfile *f)
 {
 	if (f->aio)
 		io_destroy(f->aio);
+#ifdef MINIVMM_HAVE_URING
+	if (f->uring)
+		blkfile_uring_close(f);
+#endif
 	if (f->efd >= 0)
 		close(f->efd);
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		/*
+		 * Unlock first: an io_uring that registered the file keeps the open
+		 * file (and with it the lock) alive until its deferred teardown.
+		 */
+		flock(f->fd, LOCK_UN);
 		close(f->fd);
+	}
+	free(f->slots);
+	free(f->pending);
+	free(f->iocbs);
+	f->iocbs = NULL;
+	f->slots = f->free = f->inline_done = NULL;
+	f->pending = NULL;
 	f->aio = 0;
 	f->efd = f->fd = -1;
 }
 
-/* Fills the slot's iocb for what remains of its transfer. */
+/* libaio: fills the slot's iocb for what remains of its transfer. */
 static void prep(struct blkfile *f, struct blkfile_slot *s)
 {
+	if (f->aio_kind != BLKFILE_AIO_LIBAIO)
+		return; /* io_uring builds its SQE at submit time */
 	switch (s->op) {
 	case BLKFILE_READ:
 		io_prep_preadv(&s->iocb, f->fd, s->iov, s->niov, s->offset);
@@ -172,6 +244,8 @@ static void finish_inline(struct blkfile *f, struct blkfile_slot *s, int result)
 
 	s->finished_inline = true;
 	s->result = result;
+	s->next = f->inline_done;
+	f->inline_done = s;
 	if (write(f->efd, &one, sizeof(one)) < 0) {
 	}
 }
@@ -179,15 +253,14 @@ static void finish_inline(struct blkfile *f, struct blkfile_slot *s, int result)
 int blkfile_start(struct blkfile *f, enum blkfile_op op, uint64_t offset, const struct iovec *iov,
 		  int niov, void *cookie)
 {
-	struct blkfile_slot *s = NULL;
+	struct blkfile_slot *s = f->free;
 
 	if (niov < 0 || niov > BLKFILE_MAX_IOV)
 		return -EINVAL;
-	for (unsigned int i = 0; i < BLKFILE_DEPTH && !s; i++)
-		if (!f->slots[i].busy)
-			s = &f->slots[i];
 	if (!s)
 		return -EBUSY;
+	f->free = s->next;
+	s->next = NULL;
 	s->busy = true;
 	s->op = op;
 	s->offset = offset;
@@ -206,34 +279,40 @@ int blkfile_start(struct blkfile *f, enum blkfile_op op, uint64_t offset, const 
 		return 0;
 	}
 	prep(f, s);
-	f->pending[f->npending++] = &s->iocb;
+	f->pending[f->npending++] = s;
 	return 0;
 }
 
 static void finish(struct blkfile *f, struct blkfile_slot *s, int res,
 		   void (*done)(void *, void *, int), void *ctx)
 {
+	void *cookie = s->cookie;
+
 	s->busy = false;
+	s->next = f->free;
+	f->free = s;
 	f->inflight--;
-	done(ctx, s->cookie, res);
+	done(ctx, cookie, res);
 }
 
-void blkfile_submit(struct blkfile *f)
+static void submit_libaio(struct blkfile *f)
 {
 	unsigned int done = 0;
 
+	for (unsigned int i = 0; i < f->npending; i++)
+		f->iocbs[i] = &f->pending[i]->iocb;
 	while (done < f->npending) {
-		int r = io_submit(f->aio, f->npending - done, f->pending + done);
 		struct blkfile_slot *s;
+		int r = io_submit(f->aio, f->npending - done, f->iocbs + done);
 
 		if (r > 0) {
 			done += r;
 			continue;
 		}
 		if (r == -EAGAIN || r == -EINTR)
-			continue; /* the context has room for BLKFILE_DEPTH: this clears quickly */
+			continue; /* the context has room for depth requests: this clears quickly */
 		/* The first iocb was refused: a flush the FS cannot do by AIO, or an error. */
-		s = f->pending[done]->data;
+		s = f->pending[done];
 		if (s->op == BLKFILE_FLUSH && r == -EINVAL) {
 			f->fdsync_async = false;
 			finish_inline(f, s, fdatasync(f->fd) < 0 ? -errno : 0);
@@ -242,6 +321,24 @@ void blkfile_submit(struct blkfile *f)
 		}
 		done++;
 	}
+}
+
+void blkfile_submit(struct blkfile *f)
+{
+	if (!f->npending)
+		return;
+#ifdef MINIVMM_HAVE_URING
+	if (f->aio_kind == BLKFILE_AIO_URING) {
+		unsigned int n = blkfile_uring_submit(f, f->pending, f->npending);
+
+		/* What the ring could not take (a ring error): answered, never lost. */
+		for (unsigned int i = n; i < f->npending; i++)
+			finish_inline(f, f->pending[i], -EIO);
+		f->npending = 0;
+		return;
+	}
+#endif
+	submit_libaio(f);
 	f->npending = 0;
 }
 
@@ -262,48 +359,68 @@ static bool advance(struct blkfile_slot *s, uint64_t n)
 	return true;
 }
 
-void blkfile_reap(struct blkfile *f, void (*done)(void *ctx, void *cookie, int res), void *ctx)
+/* One finished request: done, failed, or gone again for the rest of a short transfer. */
+static void complete_one(struct blkfile *f, struct blkfile_slot *s, long res,
+			 void (*done)(void *, void *, int), void *ctx)
+{
+	uint64_t want = 0;
+
+	if (res < 0) {
+		finish(f, s, res == -EOPNOTSUPP ? -EOPNOTSUPP : -EIO, done, ctx);
+		return;
+	}
+	if (s->op == BLKFILE_FLUSH) {
+		finish(f, s, 0, done, ctx);
+		return;
+	}
+	for (int j = 0; j < s->niov; j++)
+		want += s->iov[j].iov_len;
+	if ((uint64_t)res >= want) {
+		finish(f, s, 0, done, ctx);
+	} else if (res == 0) {
+		finish(f, s, -EIO, done, ctx); /* end of file: the disk shrank under us */
+	} else if (advance(s, res)) {
+		prep(f, s); /* short transfer: go again for the rest */
+		f->pending[f->npending++] = s;
+	}
+}
+
+/* Up to max completions from the kernel, without blocking. */
+static unsigned int reap_kernel(struct blkfile *f, struct blkfile_cqe *out, unsigned int max)
 {
 	struct io_event ev[64];
 	struct timespec zero = { 0, 0 };
-	uint64_t cnt;
 	int n;
+
+#ifdef MINIVMM_HAVE_URING
+	if (f->aio_kind == BLKFILE_AIO_URING)
+		return blkfile_uring_reap(f, out, max);
+#endif
+	n = io_getevents(f->aio, 0, max < 64 ? max : 64, ev, &zero);
+	for (int i = 0; i < n; i++)
+		out[i] = (struct blkfile_cqe){ .slot = ev[i].data, .res = (long)ev[i].res };
+	return n > 0 ? n : 0;
+}
+
+void blkfile_reap(struct blkfile *f, void (*done)(void *ctx, void *cookie, int res), void *ctx)
+{
+	struct blkfile_cqe cqe[64];
+	struct blkfile_slot *s;
+	uint64_t cnt;
+	unsigned int n;
 
 	if (read(f->efd, &cnt, sizeof(cnt)) < 0) {
 		/* EAGAIN: nothing signalled; still look, a previous read may have raced */
 	}
 	/* Requests the kernel never saw (inline flush, refused submit) finish here. */
-	for (unsigned int i = 0; i < BLKFILE_DEPTH; i++) {
-		struct blkfile_slot *s = &f->slots[i];
-
-		if (s->busy && s->finished_inline)
-			finish(f, s, s->result, done, ctx);
+	while ((s = f->inline_done)) {
+		f->inline_done = s->next;
+		finish(f, s, s->result, done, ctx);
 	}
-	while ((n = io_getevents(f->aio, 0, 64, ev, &zero)) > 0) {
-		for (int i = 0; i < n; i++) {
-			struct blkfile_slot *s = ev[i].data;
-			long res = (long)ev[i].res;
-			uint64_t want = 0;
-
-			if (res < 0) {
-				finish(f, s, res == -EOPNOTSUPP ? -EOPNOTSUPP : -EIO, done, ctx);
-				continue;
-			}
-			if (s->op == BLKFILE_FLUSH) {
-				finish(f, s, 0, done, ctx);
-				continue;
-			}
-			for (int j = 0; j < s->niov; j++)
-				want += s->iov[j].iov_len;
-			if ((uint64_t)res >= want) {
-				finish(f, s, 0, done, ctx);
-			} else if (res == 0) {
-				finish(f, s, -EIO, done, ctx); /* end of file: the disk shrank under us */
-			} else if (advance(s, res)) {
-				prep(f, s); /* short transfer: go again for the rest */
-				f->pending[f->npending++] = &s->iocb;
-			}
-		}
+	/* Batches of 64: short transfers found in one go out together before the next. */
+	while ((n = reap_kernel(f, cqe, 64)) > 0) {
+		for (unsigned int i = 0; i < n; i++)
+			complete_one(f, cqe[i].slot, cqe[i].res, done, ctx);
 		blkfile_submit(f);
 	}
 }

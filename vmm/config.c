@@ -72,7 +72,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t errlen)
 {
 	char *save = NULL, *tok;
-	bool cache_set = false;
+	bool cache_set = false, aio_set = false;
 
 	*disk = (struct config_disk){ .cache = CONFIG_CACHE_NONE };
 	if (!*arg) {
@@ -86,7 +86,8 @@ int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t err
 		if (val)
 			*val++ = '\0';
 		if ((!strcmp(tok, "path") && disk->path) || (!strcmp(tok, "ro") && disk->readonly) ||
-		    (!strcmp(tok, "serial") && disk->serial) || (!strcmp(tok, "cache") && cache_set)) {
+		    (!strcmp(tok, "serial") && disk->serial) || (!strcmp(tok, "cache") && cache_set) ||
+		    (!strcmp(tok, "aio") && aio_set) || (!strcmp(tok, "queues") && disk->queues)) {
 			set_err(err, errlen, "--disk: key '%s' given twice", tok);
 			return -EINVAL;
 		}
@@ -108,6 +109,18 @@ int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t err
 		} else if (!strcmp(tok, "cache") && val && !strcmp(val, "writeback")) {
 			disk->cache = CONFIG_CACHE_WRITEBACK;
 			cache_set = true;
+		} else if (!strcmp(tok, "aio") && val && !strcmp(val, "libaio")) {
+			disk->aio = CONFIG_AIO_LIBAIO;
+			aio_set = true;
+		} else if (!strcmp(tok, "aio") && val && !strcmp(val, "io_uring")) {
+			disk->aio = CONFIG_AIO_IO_URING;
+			aio_set = true;
+		} else if (!strcmp(tok, "queues") && val) {
+			if (parse_uint(val, CONFIG_MAX_QUEUES, &disk->queues) < 0 || !disk->queues) {
+				set_err(err, errlen, "--disk: queues '%s': give a number from 1 to %d",
+					val, CONFIG_MAX_QUEUES);
+				return -EINVAL;
+			}
 		} else {
 			set_err(err, errlen, "--disk: unknown or malformed key '%s%s%s'", tok,
 				val ? "=" : "", val ? val : "");
@@ -137,8 +150,9 @@ void config_usage(FILE *out)
 		"      --hugepages       back guest RAM with 2 MiB hugetlbfs pages (vm.nr_hugepages)\n"
 		"  -p, --cpus N          number of vCPUs, 1-%d (default 1)\n"
 		"  -d, --disk SPEC       virtio-blk disk: FILE or path=FILE[,ro][,serial=S][,cache=none|writeback]\n"
+		"                        [,queues=N (1-%d, default: one per vCPU)][,aio=libaio|io_uring]\n"
 		"  -t, --timeout SECS    stop the guest after SECS seconds (exit status 124)\n"
-		"      --stats           print VM exit counts by reason at exit\n"
+		"      --stats           print VM exit counts and per-disk, per-queue I/O counts at exit\n"
 		"      --debug           log unhandled port and MMIO accesses to stderr\n"
 		"      --trace[=CATS]    trace events to stderr; CATS: all (default) or a list of\n"
 		"                        exit,pci,virtio,msix,blk\n"
@@ -156,7 +170,7 @@ void config_usage(FILE *out)
 		"  124      --timeout expired\n"
 		"  130/143  stopped by SIGINT/SIGTERM\n"
 		"  N        the guest wrote byte N to the exit device at I/O port 0xf4\n",
-		CONFIG_MAX_CPUS);
+		CONFIG_MAX_CPUS, CONFIG_MAX_QUEUES);
 }
 
 /* True if the command line has a parameter starting with name (e.g. "console="). */
@@ -333,6 +347,10 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 				set_err(err, errlen, "--disk '%s' given twice", cfg->disks[i].path);
 				return CONFIG_ERROR;
 			}
+	/* One queue per vCPU lets each CPU submit without sharing a ring (blk-mq). */
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		if (!cfg->disks[i].queues)
+			cfg->disks[i].queues = cfg->cpus < CONFIG_MAX_QUEUES ? cfg->cpus : CONFIG_MAX_QUEUES;
 	if (build_cmdline(cfg->cmdline, sizeof(cfg->cmdline), cmdline ? cmdline : "") < 0) {
 		set_err(err, errlen, "--cmdline is longer than %d bytes", CONFIG_MAX_CMDLINE - 1);
 		return CONFIG_ERROR;

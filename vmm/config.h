@@ -12,14 +12,18 @@
 #define CONFIG_MAX_CPUS    64
 #define CONFIG_MAX_CMDLINE 4096
 #define CONFIG_MAX_DISKS   8
+#define CONFIG_MAX_QUEUES  16 /* per disk; the default is one per vCPU up to this */
 
 enum config_cache { CONFIG_CACHE_NONE, CONFIG_CACHE_WRITEBACK };
+enum config_aio { CONFIG_AIO_LIBAIO, CONFIG_AIO_IO_URING };
 
 struct config_disk {
 	const char *path;
 	const char *serial; /* NULL: none */
 	bool readonly;
 	enum config_cache cache;
+	enum config_aio aio;
+	unsigned int queues; /* 1..CONFIG_MAX_QUEUES; 0 from config_parse_disk: config_parse picks */
 };
 
 struct config {
@@ -51,7 +55,10 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, char 
 /* "512M", "2G", "1048576": bytes, or -EINVAL / -ERANGE. Pure. */
 int config_parse_size(const char *s, uint64_t *out);
 
-/* Parses one --disk argument ("FILE" or "path=FILE,ro,serial=S,cache=none"); pure. */
+/*
+ * Parses one --disk argument ("FILE" or "path=FILE,ro,serial=S,cache=none,
+ * queues=N,aio=libaio|io_uring"); pure. queues is left 0 unless given.
+ */
 int config_parse_disk(char *arg, struct config_disk *disk, char *err, size_t errlen);
 
 void config_usage(FILE *out);

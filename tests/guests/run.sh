@@ -93,6 +93,22 @@ check_virtio_blk_poll() {
 	# Every ECAM/BAR0 access exited once; the doorbell was caught by the ioeventfd.
 	expect_mmio_exits 0
 	expect_stat notify_exits 0
+	# Offered four queues, the guest's driver enables only queue 0: the device serves
+	# that one, leaves the others alone, and the read goes through io_uring (under the
+	# sandbox) when this minivmm has it.
+	run --disk "path=$tmp/disk.img,queues=4,aio=io_uring"
+	if grep -q 'built without liburing' "$tmp/err"; then
+		say "no io_uring in this build: queues=4 on libaio"
+		run --disk "path=$tmp/disk.img,queues=4"
+	else
+		grep -q 'aio=io_uring' "$tmp/err" || bad "--stats does not name the io_uring backend"
+	fi
+	expect_status 20
+	expect_line "virtio_blk_poll: sector 0: \"$SECTOR0\""
+	expect_stat queues 4
+	grep -q 'queue 0: doorbells=[1-9][0-9]* .*requests=1 ' "$tmp/err" || bad "queue 0 did not serve the request"
+	[ "$(grep -c 'queue [123]: doorbells=0 interrupts=0 requests=0 ' "$tmp/err")" = 3 ] ||
+		bad "queues the driver never enabled saw traffic"
 }
 
 check_doorbell() {

@@ -173,6 +173,9 @@ check disk-socket 1 "not a regular file" -- "${k[@]}" --disk "$tmp/sock"
 check disk-devnull 1 "not a regular file" -- "${k[@]}" --disk /dev/null
 check disk-odd 1 "multiple of 512" -- "${k[@]}" --disk "$tmp/odd.img"
 check disk-zero-size 1 "multiple of 512" -- "${k[@]}" --disk "$tmp/empty"
+check disk-queues-0 1 "queues '0': give a number from 1 to 16" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,queues=0"
+check disk-queues-17 1 "queues '17'" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,queues=17"
+check disk-aio-bad 1 "aio=posix" -- "${k[@]}" --disk "path=$tmp/ro.img,ro,aio=posix"
 check disk-twice 1 "twice" -- "${k[@]}" --disk "$tmp/ro.img,ro" --disk "$tmp/ro.img,ro"
 # ELF kernels: a PIE program is no vmlinux; a cut vmlinux; one without the PVH note
 # (the kit's vmlinux with its Xen PHYS32_ENTRY note type changed, when there is one).

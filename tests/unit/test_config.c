@@ -107,5 +107,36 @@ int main(void)
 	CHECK(config_parse_disk(d8, &d, err, sizeof(err)) < 0 && strstr(err, "'path' given twice"));
 	CHECK(config_parse_disk(d9, &d, err, sizeof(err)) < 0 && strstr(err, "'serial' given twice"));
 	CHECK(config_parse_disk(d10, &d, err, sizeof(err)) < 0 && strstr(err, "'cache' given twice"));
+
+	/* queues= and aio=: bounds, spellings, and the default of one queue per vCPU up to 16. */
+	{
+		char q1[] = "a,queues=4,aio=io_uring", q2[] = "a,queues=0", q3[] = "a,queues=17",
+		     q4[] = "a,queues=-1", q5[] = "a,aio=posix", q6[] = "a,queues=16,aio=libaio",
+		     q7[] = "a,queues=", q8[] = "a,queues=4x", q9[] = "b,queues=2",
+		     q10[] = "a,aio=libaio,aio=io_uring", q11[] = "a,queues=2,queues=3";
+
+		CHECK(config_parse_disk(q1, &d, err, sizeof(err)) == 0 && d.queues == 4 &&
+		      d.aio == CONFIG_AIO_IO_URING);
+		CHECK(config_parse_disk(q2, &d, err, sizeof(err)) < 0 && strstr(err, "1 to 16"));
+		CHECK(config_parse_disk(q3, &d, err, sizeof(err)) < 0 && strstr(err, "'17'"));
+		CHECK(config_parse_disk(q4, &d, err, sizeof(err)) < 0);
+		CHECK(config_parse_disk(q5, &d, err, sizeof(err)) < 0 && strstr(err, "aio=posix"));
+		CHECK(config_parse_disk(q6, &d, err, sizeof(err)) == 0 && d.queues == 16 &&
+		      d.aio == CONFIG_AIO_LIBAIO);
+		CHECK(config_parse_disk(q7, &d, err, sizeof(err)) < 0);
+		CHECK(config_parse_disk(q8, &d, err, sizeof(err)) < 0);
+		CHECK(config_parse_disk(q10, &d, err, sizeof(err)) < 0 && strstr(err, "'aio' given twice"));
+		CHECK(config_parse_disk(q11, &d, err, sizeof(err)) < 0 &&
+		      strstr(err, "'queues' given twice"));
+		CHECK(config_parse_disk(d1, &d, err, sizeof(err)) == 0 && d.queues == 0 &&
+		      d.aio == CONFIG_AIO_LIBAIO);
+		CHECK(parse(&c, err, "-k", "k", "--disk", "a", NULL) == CONFIG_OK &&
+		      c.disks[0].queues == 1);
+		CHECK(parse(&c, err, "-k", "k", "-p", "6", "--disk", "a", "--disk", q9, NULL) ==
+			      CONFIG_OK &&
+		      c.disks[0].queues == 6 && c.disks[1].queues == 2);
+		CHECK(parse(&c, err, "--disk", "a", "-p", "64", "-k", "k", NULL) == CONFIG_OK &&
+		      c.disks[0].queues == 16);
+	}
 	return check_summary();
 }

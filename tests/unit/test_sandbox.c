@@ -26,6 +26,8 @@ enum probe {
 	PROBE_IN_THREAD, /* a forbidden call from a thread created after the filter */
 	PROBE_VCPU_DISK, /* a vCPU-role thread syncing a file (allowed to the process) */
 	PROBE_IO_IOCTL,  /* a disk-I/O-role thread sending an ioctl the process may send */
+	PROBE_URING_SETUP,    /* no new io_uring once the VM runs */
+	PROBE_URING_REGISTER, /* nor changes to an existing ring's files or restrictions */
 };
 
 static void *thread_body(void *arg)
@@ -108,6 +110,9 @@ static int run_probe(enum probe probe)
 		free(big);
 		if (nanosleep(&ts, NULL) < 0 || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 			return 11;
+		/* io_uring_enter is the io_uring backend's one call at run time. */
+		if (syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0) != -1 || errno != EBADF)
+			return 14;
 		/* clone3 is refused softly so that glibc falls back to clone. */
 		if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
 			return 12;
@@ -164,6 +169,15 @@ static int run_probe(enum probe probe)
 	case PROBE_IN_THREAD:
 		if (pthread_create(&t, NULL, thread_forbidden, NULL) == 0)
 			pthread_join(t, NULL);
+		break;
+	case PROBE_URING_SETUP: {
+		char params[120] = { 0 }; /* struct io_uring_params */
+
+		syscall(SYS_io_uring_setup, 4, params);
+		break;
+	}
+	case PROBE_URING_REGISTER:
+		syscall(SYS_io_uring_register, fds[0], 0, NULL, 0);
 		break;
 	}
 	return 20; /* the forbidden call came back */
@@ -229,6 +243,8 @@ int main(void)
 		expect_stopped(PROBE_VCPU_DISK, SYS_fdatasync);
 		expect_stopped(PROBE_IO_IOCTL, SYS_ioctl);
 	}
+	expect_stopped(PROBE_URING_SETUP, SYS_io_uring_setup);
+	expect_stopped(PROBE_URING_REGISTER, SYS_io_uring_register);
 	/* Disabled, it installs nothing: this process can still open files afterwards. */
 	CHECK(sandbox_install(false, err, sizeof(err)) == 0);
 	CHECK(access("/", F_OK) == 0);
