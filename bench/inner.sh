@@ -9,6 +9,8 @@
 #   BENCH_FIO_RUNTIME seconds per fio job (5), BENCH_FIO_SIZE MiB of the disk (256)
 #   BENCH_MEM_MB guest RAM (512), BENCH_CPUS vCPUs (1), BENCH_ONLY "boot trace mem disk"
 #   BENCH_JOBS fio jobs as NAME:RW:BS:IODEPTH words (4k jobs report IOPS, others MiB/s)
+#   BENCH_MINIVMM_ARGS more minivmm options (e.g. --trace=blk), BENCH_SHOW_LOGS=1
+#   copies the disk runs' consoles to ours as "@@D VMM REP LINE"
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MINIVMM:?}" "${KIT:?}" "${WORK:?}"
@@ -45,7 +47,8 @@ run_vm() {
 	case $vmm in
 	minivmm)
 		set -- "$MINIVMM" --kernel "$KIT/vmlinuz" --initrd "$KIT/initrd.img" \
-			--memory "${MEM_MB}M" --cpus "$CPUS" --timeout 600 --cmdline "$cmdline"
+			--memory "${MEM_MB}M" --cpus "$CPUS" --timeout 600 ${BENCH_MINIVMM_ARGS:-} \
+			--cmdline "$cmdline"
 		# --stats: exits and per-disk counters at the end, kept with the figures.
 		[ "$disks" = 1 ] && set -- "$@" --stats --disk "path=$DATA,serial=data" \
 			--disk "path=$TOOLSIMG,ro,serial=tools"
@@ -209,6 +212,7 @@ sh /t/jobs.sh'
 			tr -d '\r' <"$log" | sed -n 's/^@@F //p' |
 				while read -r name val; do out disk "$v" $r "$name" "$val"; done
 			tr -d '\r' <"$log" | sed -n "s/^\(minivmm: \)*stats:/@@S $v $r stats:/p"
+			[ -n "${BENCH_SHOW_LOGS:-}" ] && tr -d '\r' <"$log" | sed "s/^/@@D $v $r /"
 		done
 		r=$((r + 1))
 	done

@@ -38,10 +38,10 @@ cell() {
 	[ -n "$med" ] || { printf 'n/a'; return; }
 	printf "**%.${5}f** (%.${5}f–%.${5}f)" "$med" "$(get "$1" "$2" "$3" min "$4")" "$(get "$1" "$2" "$3" max "$4")"
 }
-# ratio A B: A/B to 2 decimals, or n/a.
+# ratio A B [FORMAT]: A/B (to 2 decimals), or n/a.
 ratio() {
 	if [ -n "$1" ] && [ -n "$2" ] && awk -v b="$2" 'BEGIN { exit !(b > 0) }'; then
-		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+		awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, a / b }'
 	else
 		printf 'n/a'
 	fi
@@ -131,10 +131,10 @@ done | awk 'NF == 7' >"$outdir/mem.dat"
 for j in $(awk '$1 == "disk" && $2 == "host-before" { print $3 }' "$stats"); do
 	hb=$(get disk host-before "$j" med)
 	line=$j
-	for v in minivmm qemu-q35 host-after; do
+	for v in host-before minivmm qemu-q35 host-after; do
 		for f in med min max; do
 			x=$(get disk "$v" "$j" "$f")
-			line="$line $(ratio "${x:-0}" "$hb")"
+			line="$line $(ratio "${x:-0}" "$hb" %.4g)"
 		done
 	done
 	echo "$line"
@@ -169,9 +169,12 @@ set title "memory: VMM RSS minus guest RAM (MiB)\\nmedian, bars min-max"
 plot "$outdir/mem.dat" using 2:3:4:xtic(1) title "peak", '' using 5:6:7 title "at ready"
 EOF
 		[ -s "$outdir/disk.dat" ] && cat <<EOF
-set title "disk: fio figure / host-before median\\nmedian, bars min-max"
+set title "disk: fio figure / host-before median (log scale)\\nmedian, bars min-max"
 set xtics rotate by -30
-plot "$outdir/disk.dat" using 2:3:4:xtic(1) title "minivmm", '' using 5:6:7 title "QEMU q35", '' using 8:9:10 title "host after"
+set logscale y
+set yrange [*:*]
+set key top right
+plot "$outdir/disk.dat" using 2:3:4:xtic(1) title "host before", '' using 5:6:7 title "minivmm", '' using 8:9:10 title "QEMU q35", '' using 11:12:13 title "host after"
 EOF
 		echo "unset multiplot"
 	} | gnuplot

@@ -48,7 +48,7 @@ out=$(realpath "$out")
 if [ "$quick" = 1 ]; then
 	settings=(BENCH_BOOT_REPS=3 BENCH_MEM_REPS=2 BENCH_FIO_REPS=2 BENCH_FIO_RUNTIME=2 BENCH_FIO_SIZE=128)
 else
-	settings=(BENCH_BOOT_REPS=5 BENCH_MEM_REPS=3 BENCH_FIO_REPS=3 BENCH_FIO_RUNTIME=4 BENCH_FIO_SIZE=256)
+	settings=(BENCH_BOOT_REPS=5 BENCH_MEM_REPS=3 BENCH_FIO_REPS=3 BENCH_FIO_RUNTIME=3 BENCH_FIO_SIZE=256)
 fi
 [ -n "$only" ] && settings+=("BENCH_ONLY=$only")
 # BENCH_* settings of bench/inner.sh from the caller's environment win.
