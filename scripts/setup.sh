@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages minivmm needs to build, build its guest kit and
 # run its tests. Idempotent: apt-get runs (update first) only when something is
 # missing. Works as root, or through sudo otherwise.
+#   setup.sh [--bench]   --bench adds what bench/run.sh needs (gnuplot to draw).
 set -euo pipefail
 
 # Build: compiler, CMake, libaio, liburing (optional at build time: without it
@@ -15,6 +16,9 @@ packages=(
 	busybox-static cpio gzip xz-utils zstd libc6-dev
 	acpica-tools qemu-system-x86 e2fsprogs fio util-linux coreutils procps dmsetup
 )
+
+# bench/run.sh: gnuplot (no X) draws the figures; QEMU and fio are above.
+bench_packages=(gnuplot-nox)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -37,6 +41,11 @@ as_root() {
 main() {
 	command -v dpkg-query >/dev/null && command -v apt-get >/dev/null ||
 		{ say "this script needs a Debian-like system (apt-get, dpkg)"; exit 1; }
+	case ${1:-} in
+	--bench) packages+=("${bench_packages[@]}") ;;
+	'') ;;
+	*) say "unknown argument $1 (usage: setup.sh [--bench])"; exit 2 ;;
+	esac
 	local missing=() p
 	for p in "${packages[@]}"; do
 		is_installed "$p" || missing+=("$p")

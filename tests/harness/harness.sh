@@ -3,12 +3,16 @@
 # whose own KVM cannot (kvm_pvm, no VMX/SVM). QEMU's TCG emulates AMD SVM with
 # nested paging; inside, Debian's kernel loads kvm_amd and /dev/kvm is real KVM.
 #
-#   harness.sh --minivmm BIN --kit DIR --tests DIR [--console FILE] [--interactive] -- CMD...
+#   harness.sh --minivmm BIN --kit DIR --tests DIR [--console FILE] [--interactive]
+#              [--with-qemu] -- CMD...
 #
 # Inside: minivmm at /bin/minivmm, the kit at /kit (vmlinuz, initrd.img and
 # vmlinux if the kit has one), the tests at /tests, an ext4 scratch file system
 # on a brd RAM disk at /work (tmpfs there refuses O_DIRECT), dm-mod and loop
 # loaded (when the kit has them) and dmsetup/losetup in TOOLS.
+# --with-qemu adds this host's qemu-system-x86_64 (with its libraries and its
+# firmware from /usr/share/qemu and /usr/share/seabios) at /usr/bin inside, for
+# benchmarks that compare minivmm with QEMU on the same nested KVM (bench/).
 # CMD runs with MINIVMM, KIT, WORK and TOOLS (real e2fsprogs, fio) set; the
 # harness prints its exit status as "harness: status N" and exits with it.
 # QEMU is a test tool, never a dependency of minivmm.
@@ -20,7 +24,7 @@
 # is its -cpu (e.g. add ,-svm to see the no-nested-KVM failure).
 set -euo pipefail
 
-minivmm= kit= tests= console= interactive=0
+minivmm= kit= tests= console= interactive=0 with_qemu=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--minivmm) minivmm=$2; shift 2 ;;
@@ -28,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift 2 ;;
 	--console) console=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
+	--with-qemu) with_qemu=1; shift ;;
 	--) shift; break ;;
 	*) echo "harness: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -76,6 +81,16 @@ for p in mke2fs e2fsck debugfs fio dmsetup losetup; do
 	path=$(command -v $p || PATH=$PATH:/usr/sbin:/sbin command -v $p || true)
 	[ -n "$path" ] && copy_prog "$path" "/opt/tools/$p"
 done
+if [ "$with_qemu" = 1 ]; then
+	copy_prog "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
+	# Firmware and option ROMs (SeaBIOS, qboot, linuxboot_dma); dangling
+	# links to firmware packages that are not installed are left out.
+	for d in /usr/share/qemu /usr/share/seabios; do
+		[ -d "$d" ] || continue
+		mkdir -p "$root$d"
+		cp -rL "$d/." "$root$d/" 2>/dev/null || true
+	done
+fi
 cp "$kit/vmlinuz" "$kit/initrd.img" "$root/kit/"
 [ -d "$kit/extra" ] && cp -a "$kit/extra" "$root/kit/"
 cp -a "$tests/." "$root/tests/"
