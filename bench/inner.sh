@@ -117,7 +117,7 @@ bench_trace() {
 		log=$WORK/bench-trace.$v.log
 		quiet_cmdline=$CMDLINE
 		CMDLINE="console=ttyS0 reboot=acpi panic=-1"
-		run_vm "$v" true 0 "$log" -t 120 >/dev/null
+		echo "@@I trace_$v $(run_vm "$v" true 0 "$log" -t 120)"
 		CMDLINE=$quiet_cmdline
 		tr -d '\r' <"$log" | sed "s/^/@@L $v /"
 	done

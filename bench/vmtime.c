@@ -108,18 +108,29 @@ int main(int argc, char **argv)
 	double t0, t_ready = -1, t_exit, sample_ms = 1000, timeout_ms = 120e3;
 	char buf[4096], win[256 + sizeof(buf)];
 	size_t win_len = 0, mlen;
-	struct mem m = { 0 };
+	struct mem m = {0};
 	int p[2], opt, status, log = -1, eof = 0, killed = 0;
 	pid_t pid;
 
 	while ((opt = getopt(argc, argv, "+m:r:s:t:o:")) != -1) {
 		switch (opt) {
-		case 'm': marker = optarg; break;
-		case 'r': ram = strtoull(optarg, NULL, 0); break;
-		case 's': sample_ms = atof(optarg); break;
-		case 't': timeout_ms = atof(optarg) * 1e3; break;
-		case 'o': logpath = optarg; break;
-		default: usage();
+		case 'm':
+			marker = optarg;
+			break;
+		case 'r':
+			ram = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			sample_ms = atof(optarg);
+			break;
+		case 't':
+			timeout_ms = atof(optarg) * 1e3;
+			break;
+		case 'o':
+			logpath = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	mlen = strlen(marker);
@@ -153,7 +164,7 @@ int main(int argc, char **argv)
 	}
 	close(p[1]);
 	while (!eof) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
 		double t = now_ms();
 		int sampling = ram && t_ready >= 0 && t - t_ready < sample_ms;
 
@@ -204,7 +215,8 @@ int main(int argc, char **argv)
 	       status);
 	if (ram) {
 		if (!m.found)
-			fprintf(stderr, "vmtime: no anonymous mapping of %llu bytes in the VMM\n", ram);
+			fprintf(stderr, "vmtime: no anonymous mapping of %llu bytes in the VMM\n",
+				ram);
 		printf(" guest_kb=%llu total_kb=%llu hwm_kb=%llu", m.found ? m.guest_kb : 0,
 		       m.total_kb, m.hwm_kb);
 	}
