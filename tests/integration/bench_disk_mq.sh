@@ -1,3 +1,5 @@
+# A benchmark, not a test (not in ctest: figures come from bench runs, never timed tests).
+# Run it in the harness with: run-all.sh bench_disk_mq.sh (see docs/PERFORMANCE.md).
 # libaio vs io_uring, 1 vs 4 queues: the same fio 4k random-read job
 # (iodepth 32, one job per vCPU, each pinned to its CPU, 5 s) on four disks
 # of one 4-vCPU guest, reported as IOPS. In the harness these are nested
