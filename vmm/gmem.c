@@ -2,7 +2,9 @@
 #include "vmm/gmem.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
@@ -54,4 +56,27 @@ bool gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t le
 		return false;
 	memcpy(p, src, len);
 	return true;
+}
+
+void *gmem_map_ram(uint64_t size, int flags)
+{
+	uint64_t len, span;
+	uint8_t *p, *a;
+
+	/* munmap works in whole pages (4 KiB on x86-64): the tail starts after the last one. */
+	if (size == 0 || __builtin_add_overflow(size, 4095, &span) ||
+	    __builtin_add_overflow(span & ~4095ull, GMEM_RAM_ALIGN, &len) || len > SIZE_MAX) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	/* Reserve one alignment unit more, then give back what lies outside the aligned part. */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	a = (uint8_t *)(((uintptr_t)p + GMEM_RAM_ALIGN - 1) & ~(uintptr_t)(GMEM_RAM_ALIGN - 1));
+	if (a > p)
+		munmap(p, a - p);
+	span &= ~4095ull;
+	munmap(a + span, p + len - (a + span));
+	return a;
 }

@@ -31,6 +31,22 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 /* Adds a slot; -EINVAL if it overlaps another or the table is full. Set-up only. */
 int gmem_add_slot(struct gmem *m, uint64_t gpa, uint64_t size, void *hva);
 
+/*
+ * GMEM_RAM_ALIGN: KVM maps guest memory with 2 MiB pages in the guest's
+ * nested page tables only where a slot's guest-physical and host-virtual
+ * addresses agree modulo 2 MiB (and the host backs the range with a huge
+ * page); a slot that disagrees is mapped 4 KiB at a time, one nested page
+ * fault per page the guest touches first.
+ */
+#define GMEM_RAM_ALIGN (2ull << 20)
+
+/*
+ * mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0) for guest RAM, placed
+ * at a GMEM_RAM_ALIGN boundary (the slack around it is unmapped again, so
+ * munmap(p, size) releases all of it). MAP_FAILED with errno on failure.
+ */
+void *gmem_map_ram(uint64_t size, int flags);
+
 /* Copies between guest memory and a host buffer; false if the range is not all RAM. */
 bool gmem_read(const struct gmem *m, void *dst, uint64_t gpa, uint64_t len);
 bool gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len);

@@ -171,7 +171,17 @@ static int map_ram(struct vm *vm, char *err, size_t errlen)
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS |
 		    (vm->cfg->hugepages ? MAP_HUGETLB | MAP_HUGE_2MB : MAP_NORESERVE);
 
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	/*
+	 * Huge TLB mappings come aligned to their page size. Plain memory is
+	 * aligned here, or KVM would map all of it 4 KiB at a time even where
+	 * the host gives it transparent huge pages (see GMEM_RAM_ALIGN): one
+	 * nested page fault per page the guest touches first, costly under
+	 * nested virtualization.
+	 */
+	if (vm->cfg->hugepages)
+		vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	else
+		vm->ram = gmem_map_ram(vm->ram_size, flags);
 	if (vm->ram == MAP_FAILED) {
 		int e = errno;
 
