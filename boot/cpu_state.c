@@ -61,11 +61,12 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, uint8_t 
 				     .l = l, .g = 1 };
 }
 
-void boot_cpu_sregs(struct kvm_sregs *s)
+/* Both entries: flat data segments, the boot GDT and TSS, no IDT; cs is the entry's code segment. */
+static void flat_sregs(struct kvm_sregs *s, struct kvm_segment cs)
 {
 	struct kvm_segment data = flat_segment(BOOT_DS, 3, 0, 1);
 
-	s->cs = flat_segment(BOOT_CS, 11, 1, 0);
+	s->cs = cs;
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 	s->tr = (struct kvm_segment){ .selector = BOOT_TSS, .limit = 0x67, .type = 11,
 				      .present = 1 };
@@ -74,6 +75,11 @@ void boot_cpu_sregs(struct kvm_sregs *s)
 	s->gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
 	s->idt.base = 0;
 	s->idt.limit = 0;
+}
+
+void boot_cpu_sregs(struct kvm_sregs *s)
+{
+	flat_sregs(s, flat_segment(BOOT_CS, 11, 1, 0));
 	s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
 	s->cr3 = BOOT_PML4_ADDR;
 	s->cr4 = X86_CR4_PAE;
@@ -90,17 +96,7 @@ void boot_cpu_regs(struct kvm_regs *r)
 
 void boot_pvh_cpu_sregs(struct kvm_sregs *s)
 {
-	struct kvm_segment data = flat_segment(BOOT_DS, 3, 0, 1);
-
-	s->cs = flat_segment(BOOT_CS32, 11, 0, 1);
-	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){ .selector = BOOT_TSS, .limit = 0x67, .type = 11,
-				      .present = 1 };
-	s->ldt = (struct kvm_segment){ .type = 2, .present = 1 };
-	s->gdt.base = BOOT_GDT_ADDR;
-	s->gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
-	s->idt.base = 0;
-	s->idt.limit = 0;
+	flat_sregs(s, flat_segment(BOOT_CS32, 11, 0, 1));
 	/* start_info.h: CR0.PE set, every other writable bit clear; CR4 clear; no long mode. */
 	s->cr0 = X86_CR0_PE | X86_CR0_ET;
 	s->cr3 = 0;

@@ -100,12 +100,13 @@ static int open_initrd(const char *path, uint64_t *size, char *err, size_t errle
 	return fd;
 }
 
-static int read_full(int fd, uint8_t *dst, uint64_t size)
+/* Reads len bytes at off into dst, across short reads and EINTR; a file that ends early is -EIO. */
+static int pread_full(int fd, void *dst, uint64_t len, uint64_t off)
 {
 	uint64_t got = 0;
 
-	while (got < size) {
-		ssize_t n = read(fd, dst + got, size - got);
+	while (got < len) {
+		ssize_t n = pread(fd, (uint8_t *)dst + got, len - got, off + got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -244,18 +245,8 @@ static int parse_kernel(struct vm *vm, struct kernel_image *ki, char *err, size_
 static int pread_segment(void *ctx, void *dst, uint64_t off, uint64_t len)
 {
 	const struct kernel_image *ki = ctx;
-	uint64_t got = 0;
 
-	while (got < len) {
-		ssize_t n = pread(ki->fd, (uint8_t *)dst + got, len - got, off + got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		got += n;
-	}
-	return 0;
+	return pread_full(ki->fd, dst, len, off);
 }
 
 static int load_kernel(struct vm *vm, struct kernel_image *ki, uint64_t initrd_size,
@@ -318,7 +309,7 @@ int vm_prepare_memory(struct vm *vm, const struct config *cfg, char *err, size_t
 	if (r < 0)
 		goto out;
 	if (initrd_fd >= 0) {
-		r = read_full(initrd_fd, gmem_ptr(&vm->mem, initrd_addr, initrd_size), initrd_size);
+		r = pread_full(initrd_fd, gmem_ptr(&vm->mem, initrd_addr, initrd_size), initrd_size, 0);
 		if (r < 0)
 			snprintf(err, errlen, "cannot read initrd '%s': %s", cfg->initrd, strerror(-r));
 	}
