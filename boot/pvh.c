@@ -43,16 +43,7 @@ void pvh_build_start_info(uint8_t *buf, const struct pvh_info_args *a)
 
 int pvh_place_initrd(uint64_t kernel_end, uint64_t ram_size, uint64_t initrd_size, uint64_t *addr)
 {
-	uint64_t top = boot_low_ram_top(ram_size);
-	uint64_t start;
-
-	if (initrd_size == 0 || initrd_size > top)
-		return -ENOSPC;
-	start = (top - initrd_size) & PAGE_MASK;
-	if (start < kernel_end)
-		return -ENOSPC;
-	*addr = start;
-	return 0;
+	return boot_place_below(boot_low_ram_top(ram_size), kernel_end, initrd_size, addr);
 }
 
 int boot_pvh_load(const struct gmem *m, struct boot_pvh_args *a, char *err, size_t errlen)

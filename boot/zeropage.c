@@ -14,6 +14,19 @@ uint64_t boot_low_ram_top(uint64_t ram_size)
 	return ram_size < MEM_32BIT_GAP_START ? ram_size : MEM_32BIT_GAP_START;
 }
 
+int boot_place_below(uint64_t top, uint64_t floor, uint64_t size, uint64_t *addr)
+{
+	uint64_t start;
+
+	if (size == 0 || size > top)
+		return -ENOSPC;
+	start = (top - size) & PAGE_MASK;
+	if (start < floor)
+		return -ENOSPC;
+	*addr = start;
+	return 0;
+}
+
 unsigned int boot_build_e820(struct boot_e820_entry *tbl, uint64_t ram_size)
 {
 	uint64_t low_top = boot_low_ram_top(ram_size);
@@ -36,20 +49,13 @@ int boot_place_initrd(const struct setup_header *hdr, uint64_t kernel_end, uint6
 {
 	uint64_t top = boot_low_ram_top(ram_size);
 	uint64_t max = (uint64_t)hdr->initrd_addr_max + 1;
-	uint64_t start;
 
 	/* Before protocol 2.03 the field is absent and the limit is 0x37ffffff. */
 	if (hdr->version < 0x0203 || hdr->initrd_addr_max == 0)
 		max = 0x38000000;
 	if (top > max)
 		top = max;
-	if (initrd_size == 0 || initrd_size > top)
-		return -ENOSPC;
-	start = (top - initrd_size) & PAGE_MASK;
-	if (start < kernel_end)
-		return -ENOSPC;
-	*addr = start;
-	return 0;
+	return boot_place_below(top, kernel_end, initrd_size, addr);
 }
 
 void boot_fill_zeropage(struct boot_params *bp, const struct bzimage *k,

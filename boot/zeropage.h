@@ -10,6 +10,13 @@
 /* RAM below the 32-bit PCI gap; the rest of ram_size lives from 4 GiB up. */
 uint64_t boot_low_ram_top(uint64_t ram_size);
 
+/*
+ * The highest page-aligned start for size bytes ending at or below top and
+ * starting at or above floor: 0 with *addr set, or -ENOSPC. Both boot paths
+ * place the initrd with it.
+ */
+int boot_place_below(uint64_t top, uint64_t floor, uint64_t size, uint64_t *addr);
+
 /* Fills tbl (at least 8 entries) with the guest's map; returns the entry count. */
 unsigned int boot_build_e820(struct boot_e820_entry *tbl, uint64_t ram_size);
 
