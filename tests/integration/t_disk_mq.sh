@@ -1,8 +1,10 @@
-# Multi-queue virtio-blk: a disk with queues=4 on 4 vCPUs. The guest's blk-mq
-# sees 4 hardware queues; writers pinned to each CPU (one queue per CPU in
+# Multi-queue virtio-blk: a disk with queues=2 on 2 vCPUs. The guest's blk-mq
+# sees 2 hardware queues; writers pinned to each CPU (one queue per CPU in
 # Linux's map) put their patterns at the right offsets of the host file, and
 # --stats shows doorbells, interrupts, requests and written bytes on every
-# queue, none of the doorbells leaving the kernel.
+# queue, none of the doorbells leaving the kernel. (2, not 4: in the harness
+# VM a 4-vCPU nested guest under I/O once locked up the harness's own CPU in
+# the ASan pass, QEMU TCG's nested SVM, and took the rest of the batch along.)
 . ./lib.sh
 img=$WORK/mq.$$.img
 mkdisk "$img" 64
@@ -16,17 +18,17 @@ while [ $i -lt 16 ]; do
 	i=$((i + 1))
 done
 EOF_W
-for c in 0 1 2 3; do taskset -c $c sh /tmp/w.sh $c & done
+for c in 0 1; do taskset -c $c sh /tmp/w.sh $c & done
 wait
-for c in 0 1 2 3; do
+for c in 0 1; do
 	echo "readback $c: $(taskset -c $c dd if=/dev/vda bs=4096 skip=$((c * 64 + 15)) count=1 iflag=direct 2>/dev/null | head -c 13)"
 done
 EOF_GUEST
 )
-vm_script "$script" --cpus 4 --memory 512M --stats --disk "path=$img,queues=4"
+vm_script "$script" --cpus 2 --memory 512M --stats --disk "path=$img,queues=2"
 expect_status 0
-expect_output "mq dirs: 4"
-for c in 0 1 2 3; do
+expect_output "mq dirs: 2"
+for c in 0 1; do
 	expect_output "readback $c: cpu$c-block15"
 	for i in 0 7 15; do
 		want="cpu$c-block$i"
@@ -34,10 +36,10 @@ for c in 0 1 2 3; do
 		[ "$got" = "$want" ] || fail "host file at block $((c * 64 + i)): '$got', want '$want'"
 	done
 done
-[ "$(stat_value queues)" = 4 ] || fail "--stats: queues=$(stat_value queues), want 4"
+[ "$(stat_value queues)" = 2 ] || fail "--stats: queues=$(stat_value queues), want 2"
 [ "$(stat_value notify_exits)" = 0 ] || fail "$(stat_value notify_exits) doorbells exited to user space"
 # Every queue carried its CPU's 16 writes at least (64 KiB), with its own doorbells and interrupts.
-for q in 0 1 2 3; do
+for q in 0 1; do
 	line=$(tr -d '\r' <"$OUT" | grep "stats: disk .* queue $q:") || fail "no --stats line for queue $q"
 	echo "report: $line"
 	for k in doorbells interrupts requests; do
