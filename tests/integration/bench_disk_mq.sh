@@ -7,15 +7,8 @@
 # and each 4-queue disk must have read on all its queues.
 . ./lib.sh
 fio=$(tool fio)
-tdir=$WORK/mbtools.$$
-mkdir -p "$tdir/lib"
-cp "$fio" "$tdir/fio"
-LD_TRACE_LOADED_OBJECTS=1 /lib64/ld-linux-x86-64.so.2 "$fio" | grep -o '/[^ ]*' |
-	while read -r lib; do cp -L "$lib" "$tdir/lib/"; done
-cp -L /lib64/ld-linux-x86-64.so.2 "$tdir/lib/"
 tools=$WORK/mbtools.$$.img
-mkdisk "$tools" 160
-"$(tool mke2fs)" -q -t ext4 -d "$tdir" -F "$tools" || fail "cannot build the tools disk"
+fio_tools_disk "$tools"
 d1=$WORK/mb1.$$.img d2=$WORK/mb2.$$.img d3=$WORK/mb3.$$.img d4=$WORK/mb4.$$.img
 for d in $d1 $d2 $d3 $d4; do mkdisk "$d" 64; done
 
@@ -51,4 +44,4 @@ tr -d '\r' <"$OUT" | grep "^phase" | sed 's/^/report: /'
 tr -d '\r' <"$OUT" | grep "^bench" | sed 's/^/report: /' |
 	sed 's/ vda / vda (io_uring, 4 queues) /; s/ vdb / vdb (libaio, 1 queue) /; s/ vdc / vdc (libaio, 4 queues) /; s/ vdd / vdd (io_uring, 1 queue) /'
 tr -d '\r' <"$OUT" | grep "stats: disk" | sed 's/^/report: /'
-rm -rf "$tdir" "$tools" "$d1" "$d2" "$d3" "$d4"
+rm -rf "$tools" "$d1" "$d2" "$d3" "$d4"

@@ -86,6 +86,20 @@ mkdisk() {
 }
 
 # host_read FILE OFFSET LEN: bytes of a disk image, read on this side.
+# fio_tools_disk IMG: a read-only ext4 image with fio and the libraries it links,
+# for the guest to mount (the dynamic loader lists them: busybox has no ldd).
+fio_tools_disk() {
+	_ftd=$1.d
+	mkdir -p "$_ftd/lib"
+	cp "$(tool fio)" "$_ftd/fio"
+	LD_TRACE_LOADED_OBJECTS=1 /lib64/ld-linux-x86-64.so.2 "$(tool fio)" | grep -o '/[^ ]*' |
+		while read -r lib; do cp -L "$lib" "$_ftd/lib/"; done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$_ftd/lib/"
+	mkdisk "$1" 160
+	"$(tool mke2fs)" -q -t ext4 -d "$_ftd" -F "$1" || fail "cannot build the tools disk"
+	rm -rf "$_ftd"
+}
+
 host_read() {
 	dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null
 }

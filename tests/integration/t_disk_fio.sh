@@ -4,16 +4,8 @@
 # in the guest next to the same jobs run by fio on the same file from this side.
 . ./lib.sh
 fio=$(tool fio)
-tdir=$WORK/fiotools.$$
-mkdir -p "$tdir/lib"
-cp "$fio" "$tdir/fio"
-# The dynamic loader lists what fio links (busybox has no ldd).
-LD_TRACE_LOADED_OBJECTS=1 /lib64/ld-linux-x86-64.so.2 "$fio" | grep -o '/[^ ]*' |
-	while read -r lib; do cp -L "$lib" "$tdir/lib/"; done
-cp -L /lib64/ld-linux-x86-64.so.2 "$tdir/lib/"
 tools=$WORK/tools.$$.img
-mkdisk "$tools" 160
-"$(tool mke2fs)" -q -t ext4 -d "$tdir" -F "$tools" || fail "cannot build the tools disk"
+fio_tools_disk "$tools"
 data=$WORK/fio.$$.img
 mkdisk "$data" 128
 
@@ -39,4 +31,4 @@ for d in 1 32; do
 done
 grep "guest randread" "$OUT" | tr -d '\r' | sed 's/^/report: /'
 grep "stats: disk" "$OUT" | tr -d '\r' | sed 's/^/report: /'
-rm -rf "$tdir" "$tools" "$data"
+rm -rf "$tools" "$data"

@@ -1,18 +1,11 @@
 # fio on the io_uring backend (as t_disk_fio.sh on libaio): 4k random writes
 # with crc32c verification, then verified random reads, iodepth 32, on an
 # io_uring disk with 2 queues on 2 vCPUs, both queues carrying I/O.
-# (t_disk_mq_bench.sh compares the backends and queue counts.)
+# (bench_disk_mq.sh compares the backends and queue counts.)
 . ./lib.sh
 fio=$(tool fio)
-tdir=$WORK/uftools.$$
-mkdir -p "$tdir/lib"
-cp "$fio" "$tdir/fio"
-LD_TRACE_LOADED_OBJECTS=1 /lib64/ld-linux-x86-64.so.2 "$fio" | grep -o '/[^ ]*' |
-	while read -r lib; do cp -L "$lib" "$tdir/lib/"; done
-cp -L /lib64/ld-linux-x86-64.so.2 "$tdir/lib/"
 tools=$WORK/uftools.$$.img
-mkdisk "$tools" 160
-"$(tool mke2fs)" -q -t ext4 -d "$tdir" -F "$tools" || fail "cannot build the tools disk"
+fio_tools_disk "$tools"
 d1=$WORK/uf1.$$.img
 mkdisk "$d1" 64
 
@@ -38,4 +31,4 @@ for q in 0 1; do
 done
 tr -d '\r' <"$OUT" | grep "^phase" | sed 's/^/report: /'
 tr -d '\r' <"$OUT" | grep "stats: disk" | sed 's/^/report: /'
-rm -rf "$tdir" "$tools" "$d1"
+rm -rf "$tools" "$d1"
