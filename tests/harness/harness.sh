@@ -19,7 +19,12 @@
 #
 # Exit statuses of the script itself: CMD's status, or 1 for missing tools or
 # input, 97 when kvm_amd did not load inside, 96 without a scratch disk, 98 when the VM never reached its
-# init or stopped without a status, 124 when HARNESS_TIMEOUT (default 1500 s) expired.
+# init or stopped without a status (it reset or powered off early), 99 when it stopped responding
+# (no heartbeat for HARNESS_STALL s, default 150), 124 when HARNESS_TIMEOUT (default 1500 s) expired.
+# Why 99 exists: a nested guest under TCG's SVM emulation can, rarely, freeze the harness VM's
+# own kernel (seen: 1200 s of silence, the in-VM per-test watchdog stopped too). Its init writes
+# a heartbeat to a second serial port every 10 s; when that stops, the VM is stopped at once,
+# and callers (tests/integration/run.sh) may rerun what got no verdict in a fresh VM.
 # HARNESS_MEMORY (default 4G) sizes the VM; HARNESS_CPU (default max,-erms,-fsrm)
 # is its -cpu (e.g. add ,-svm to see the no-nested-KVM failure).
 set -euo pipefail
@@ -127,6 +132,9 @@ elif ! /opt/tools/mke2fs -q -t ext4 -O ^has_journal /dev/ram0 || ! mount /dev/ra
 else
 	echo "harness: up at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) CPUs, KVM ready (kvm_amd)"
 	export MINIVMM=/bin/minivmm KIT=/kit WORK=/work TOOLS=/opt/tools
+	# The heartbeat the host watches (HARNESS_STALL).
+	(while echo alive >/dev/ttyS1; do sleep 10; done) </dev/null >/dev/null 2>&1 &
+	echo $! >/tmp/heartbeat.pid
 	cd /tests
 	if [ -f /interactive ]; then
 		setsid cttyhack sh -c "$(cat /harness-cmd)"; st=$?
@@ -156,7 +164,7 @@ fi
 # with thread=single; no ERMS/FSRM makes TCG's memcpy about 4x faster. No NIC:
 # nothing needs one, and it spares the option ROM.
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${HARNESS_CPU:-max,-erms,-fsrm}" -smp 2 -m "${HARNESS_MEMORY:-4G}"
-	-nographic -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
+	-nographic -serial mon:stdio -serial "file:$work/heartbeat" -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
 	-append "console=ttyS0 quiet loglevel=3 panic=-1")
 say "booting the harness VM (QEMU TCG with nested SVM)"
 if [ "$interactive" = 1 ]; then
@@ -169,6 +177,21 @@ qpid=$!
 # Stream the console so a long run shows progress.
 tail -n +1 -f "$log" --pid=$qpid 2>/dev/null | sed -u 's/\r$//' &
 tpid=$!
+# Watch the heartbeat (ttyS1): a VM whose init never starts it, or whose beats
+# stop, is stopped rather than waited for until HARNESS_TIMEOUT.
+stall=${HARNESS_STALL:-150}
+beat_size=0 beat_at=$SECONDS stalled=0
+while kill -0 $qpid 2>/dev/null; do
+	sleep 2
+	size=$(stat -c %s "$work/heartbeat" 2>/dev/null || echo 0)
+	if [ "$size" != "$beat_size" ]; then
+		beat_size=$size beat_at=$SECONDS
+	elif [ $((SECONDS - beat_at)) -ge "$stall" ]; then
+		stalled=1
+		kill $qpid 2>/dev/null || true
+		break
+	fi
+done
 qst=0
 wait $qpid || qst=$?
 qpid=
@@ -178,6 +201,10 @@ tpid=
 say "the harness VM ran for $((SECONDS - start)) s"
 clean=$(tr -d '\r' <"$log")
 status=$(sed -n 's/^harness: status \([0-9]*\).*/\1/p' <<<"$clean" | head -1)
+if [ "$stalled" = 1 ]; then
+	say "FAIL: the harness VM stopped responding (no heartbeat for $stall s; $([ "$beat_size" = 0 ] && echo "none since it started" || echo "last at $((beat_at - start)) s")); it was stopped"
+	exit 99
+fi
 if [ "$qst" = 124 ]; then
 	say "FAIL: HARNESS_TIMEOUT (${HARNESS_TIMEOUT:-1500} s) expired; the VM was stopped"
 	exit 124

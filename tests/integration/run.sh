@@ -43,19 +43,50 @@ run_direct() {
 	return $st
 }
 
+# One harness VM for the whole batch. If that VM dies under the tests (it reset,
+# or froze: harness.sh status 98 or 99; a rare TCG nested-SVM failure, never a
+# test's own verdict, which run-all.sh gives from inside the VM), the tests that
+# got no verdict run again in a fresh VM, at most HARNESS_RETRIES (default 2)
+# times; the test that was running is marked as rerun in its result.
 run_harness() {
-	local args=() t
-	for t in "$@"; do args+=("$(basename "$t")"); done
-	"$here/../harness/harness.sh" --minivmm "$minivmm" --kit "$kit" --tests "$here" \
-		--console "$results/console.log" -- sh ./run-all.sh "${args[@]}"
+	local names=() left=() t st tries=0 max=${HARNESS_RETRIES:-2} seen
+	for t in "$@"; do names+=("$(basename "$t")"); done
+	while :; do
+		st=0
+		"$here/../harness/harness.sh" --minivmm "$minivmm" --kit "$kit" --tests "$here" \
+			--console "$results/console.log" -- sh ./run-all.sh "${names[@]}" || st=$?
+		{ [ "$st" = 98 ] || [ "$st" = 99 ]; } && [ "$tries" -lt "$max" ] || return "$st"
+		# Tests with a verdict keep it; the rest go to a new VM.
+		seen=$(verdicts)
+		left=()
+		for t in "${names[@]}"; do
+			t=${t#t_}
+			grep -qx "${t%.sh}" <<<"$seen" || left+=("t_${t%.sh}.sh")
+		done
+		[ ${#left[@]} -gt 0 ] || return "$st"
+		tries=$((tries + 1))
+		t=${left[0]#t_}
+		echo "${t%.sh}" >>"$results/reruns"
+		echo "integration: the harness VM failed (status $st) while ${t%.sh} ran;" \
+			"its ${#left[@]} tests without a verdict go to a new harness VM (retry $tries of $max)"
+		names=("${left[@]}")
+	done
+}
+
+# Names of the tests that have a PASS or FAIL line in the run so far.
+verdicts() {
+	tr -d '\r' <"$out" | sed -n 's/^\(PASS\|FAIL\) \([A-Za-z0-9_.-]*\) ([0-9]*s)$/\2/p'
 }
 
 # Turns the runner's PASS/FAIL lines and @@LOG lines into one file per test.
 file_results() {
-	local name res secs line
+	local name res secs line note
 	tr -d '\r' <"$out" | sed -n 's/^\(PASS\|FAIL\) \([A-Za-z0-9_.-]*\) (\([0-9]*\)s)$/\2 \1 \3/p' |
 		while read -r name res secs; do
-			echo "$res ($mode, ${secs}s)" >"$results/$name.result"
+			note=
+			grep -qsx "$name" "$results/reruns" &&
+				note=", run again in a new harness VM after the one running it failed"
+			echo "$res ($mode, ${secs}s$note)" >"$results/$name.result"
 		done
 	tr -d '\r' <"$out" | sed -n 's/^@@LOG \([^|]*\)| \(.*\)/\1 \2/p' |
 		while read -r name line; do printf '%s\n' "$line" >>"$results/$name.log"; done
@@ -86,8 +117,8 @@ main() {
 	out=$results/run.out
 
 	# Count now: the tree may gain tests while a long run is under way.
+	[ $# -gt 0 ] || set -- $(cd "$here" && LC_ALL=C ls t_*.sh)
 	local want=$#
-	[ "$want" -gt 0 ] || want=$(ls "$here"/t_*.sh | wc -l)
 	choose_mode
 	echo "integration: mode=$mode ($why)" | tee "$out"
 	local st=0 t0=$SECONDS
