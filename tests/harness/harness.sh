@@ -118,6 +118,9 @@ cat >"$root/init" <<'EOI'
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
+# If the host finds this VM frozen it injects an NMI: panic then, which prints
+# the kernel's backtrace whatever the console log level.
+echo 1 >/proc/sys/kernel/unknown_nmi_panic
 echo "harness: init reached at $(cut -d' ' -f1 /proc/uptime) s uptime"
 for m in irqbypass kvm kvm-amd; do insmod /lib/modules/$m.ko || echo "harness: insmod $m failed"; done
 insmod /lib/modules/brd.ko rd_nr=1 rd_size=2097152
@@ -163,8 +166,9 @@ fi
 # 2 vCPUs (one per host core); multi-threaded TCG, since nested boots hang
 # with thread=single; no ERMS/FSRM makes TCG's memcpy about 4x faster. No NIC:
 # nothing needs one, and it spares the option ROM.
+mkfifo "$work/hmp.in" "$work/hmp.out"
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${HARNESS_CPU:-max,-erms,-fsrm}" -smp 2 -m "${HARNESS_MEMORY:-4G}"
-	-nographic -serial mon:stdio -serial "file:$work/heartbeat" -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
+	-nographic -serial mon:stdio -serial "file:$work/heartbeat" -monitor "pipe:$work/hmp" -no-reboot -nic none -kernel "$kit/vmlinuz" -initrd "$work/harness.img"
 	-append "console=ttyS0 quiet loglevel=3 panic=-1")
 say "booting the harness VM (QEMU TCG with nested SVM)"
 if [ "$interactive" = 1 ]; then
@@ -177,6 +181,17 @@ qpid=$!
 # Stream the console so a long run shows progress.
 tail -n +1 -f "$log" --pid=$qpid 2>/dev/null | sed -u 's/\r$//' &
 tpid=$!
+# Where a frozen VM's CPUs are (QEMU's monitor), then an NMI, which init made
+# fatal: the panic prints the kernel's backtrace to the console.
+post_mortem() {
+	say "no heartbeat for $stall s: asking QEMU where the vCPUs are, then injecting an NMI"
+	exec 7<>"$work/hmp.out"
+	printf 'info cpus\ninfo registers -a\nnmi\n' >"$work/hmp.in"
+	sleep 10
+	timeout 2 cat <&7 | tr -d '\r' | grep -E '^\*? *CPU #|^RIP|^CS ' | sed 's/^/harness: qemu: /' >&2 || true
+	exec 7<&-
+}
+
 # Watch the heartbeat (ttyS1): a VM whose init never starts it, or whose beats
 # stop, is stopped rather than waited for until HARNESS_TIMEOUT.
 stall=${HARNESS_STALL:-150}
@@ -188,6 +203,7 @@ while kill -0 $qpid 2>/dev/null; do
 		beat_size=$size beat_at=$SECONDS
 	elif [ $((SECONDS - beat_at)) -ge "$stall" ]; then
 		stalled=1
+		post_mortem
 		kill $qpid 2>/dev/null || true
 		break
 	fi
