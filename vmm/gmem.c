@@ -78,5 +78,7 @@ void *gmem_map_ram(uint64_t size, int flags)
 		munmap(p, a - p);
 	span &= ~4095ull;
 	munmap(a + span, p + len - (a + span));
+	/* Only advice: a kernel without THP says EINVAL, and 4 KiB pages still work. */
+	madvise(a, span, MADV_HUGEPAGE);
 	return a;
 }

@@ -43,7 +43,10 @@ int gmem_add_slot(struct gmem *m, uint64_t gpa, uint64_t size, void *hva);
 /*
  * mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0) for guest RAM, placed
  * at a GMEM_RAM_ALIGN boundary (the slack around it is unmapped again, so
- * munmap(p, size) releases all of it). MAP_FAILED with errno on failure.
+ * munmap(p, size) releases all of it) and advised MADV_HUGEPAGE, so that a
+ * host whose transparent huge pages are "madvise" (not only "always") backs
+ * it with 2 MiB pages, as QEMU and kvmtool ask too. MAP_FAILED with errno on
+ * failure.
  */
 void *gmem_map_ram(uint64_t size, int flags);
 

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
 /*
@@ -12,6 +14,54 @@
  * every byte of it is usable, the slack is given back, and one munmap of the
  * size frees it.
  */
+/* The THPeligible field of the smaps entry that starts at p, or -1. */
+static int thp_eligible(const void *p)
+{
+	char line[256], start[32];
+	int found = 0, v = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)(uintptr_t)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, start, strlen(start)) == 0)
+			found = 1;
+		else if (found && sscanf(line, "THPeligible: %d", &v) == 1)
+			break;
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Guest RAM is eligible for transparent huge pages whenever the host allows
+ * them at all: on a host set to "madvise" that needs our MADV_HUGEPAGE.
+ */
+static void test_map_ram_thp(void)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	uint64_t size = 8ull << 20;
+	uint8_t *p;
+
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	p = gmem_map_ram(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	if (strstr(mode, "[always]") || strstr(mode, "[madvise]"))
+		CHECK(thp_eligible(p) == 1);
+	else
+		printf("test_gmem: host THP mode '%.*s': eligibility not checked\n",
+		       (int)strcspn(mode, "\n"), mode);
+	munmap(p, size);
+}
+
 static void test_map_ram(void)
 {
 	static const uint64_t sizes[] = { 64ull << 20, (2ull << 20) + 4096, 5000, 3ull << 20 };
@@ -35,6 +85,7 @@ static void test_map_ram(void)
 		CHECK(munmap(p, size) == 0);
 		CHECK(msync(p, 4096, MS_ASYNC) < 0 && errno == ENOMEM);
 	}
+	test_map_ram_thp();
 	CHECK(gmem_map_ram(0, MAP_PRIVATE | MAP_ANONYMOUS) == MAP_FAILED && errno == EINVAL);
 	CHECK(gmem_map_ram(UINT64_MAX, MAP_PRIVATE | MAP_ANONYMOUS) == MAP_FAILED);
 }
