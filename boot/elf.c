@@ -172,7 +172,8 @@ int elf_parse_pvh(const uint8_t *data, size_t size, uint64_t min_addr, uint64_t 
 		Elf64_Phdr ph;
 
 		memcpy(&ph, data + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_LOAD && ph.p_memsz) {
+		/* Empty loads are skipped; one with file bytes but no memory is refused. */
+		if (ph.p_type == PT_LOAD && (ph.p_memsz || ph.p_filesz)) {
 			r = add_load(k, &ph, size, min_addr, max_addr, err, errlen);
 			if (r < 0)
 				return r;

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: a hostile kernel image (boot/bzimage.c, the only image
- * format minivmm reads; there is no ELF loader), then, when the header is
+ * libFuzzer target: a hostile bzImage (boot/bzimage.c; the ELF vmlinux for
+ * PVH has its own target, fuzz_elf_pvh.c), then, when the header is
  * accepted, loading it the way vm_prepare_memory() does (boot/linux.c,
  * zeropage.c, cpu_state.c) into a small guest RAM. The input is the image
  * file itself. Its first bytes, which no loader reads (the legacy boot

@@ -8,6 +8,8 @@ described at the top of its fuzz_<name>.c, into tests/fuzz/corpus/<name>/:
                      bits, a refused activation, DRIVER_OK toggled, the window
   bzimage            valid images (several header variants) and the one that
                      found the short-header over-read
+  elf_pvh            PVH vmlinux files: valid ones (4- and 8-byte entry notes,
+                     other notes first, a bss-only segment) and refused ones
 Run from anywhere; the files are small and committed."""
 import os
 import struct
@@ -299,3 +301,46 @@ write("bzimage", "syssize-past-end", bzimage(syssize=0x10000))
 write("bzimage", "not-64-bit", bzimage(xloadflags=0))
 # Found by fuzz_bzimage: the jump byte declares the header to 0x26c in a 0x254-byte file.
 write("bzimage", "regress-short-header-overread", bzimage(setup_sects=4, kernel_size=0)[:0x254])
+
+
+# ---- elf_pvh: the vmlinux file; e_ident[9..15] choose initrd size, command line length, RAM
+def note(name, ntype, desc):
+    n = name + b"\0"
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(n), len(desc), ntype) + pad(n) + pad(desc)
+
+
+def elf_pvh(entry=0x100000, entry_size=4, initrd=0x10000, cmdline_len=40, ram=6,
+            loads=((0x100000, 0x2000, 0x2000, 5), (0x200000, 0x800, 0x3000, 6)),
+            extra_notes=True):
+    ehsize, phsize = 64, 56
+    notes = b""
+    if extra_notes:
+        notes += note(b"GNU", 3, bytes(20)) + note(b"Xen", 6, b"linux\0")
+    notes += note(b"Xen", 18, struct.pack("<Q", entry)[:entry_size])
+    nph = len(loads) + 1
+    data_off = 0x1000
+    note_off = ehsize + nph * phsize
+    img = bytearray(data_off + sum(l[1] for l in loads))
+    img[0:16] = b"\x7fELF" + bytes([2, 1, 1]) + bytes(2) + struct.pack("<IBB", initrd, cmdline_len, ram)[:7]
+    img[16:64] = struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, ehsize, 0, 0, ehsize, phsize, nph, 0, 0, 0)
+    off = data_off
+    for i, (paddr, filesz, memsz, flags) in enumerate(loads):
+        img[ehsize + i * phsize:ehsize + (i + 1) * phsize] = struct.pack(
+            "<IIQQQQQQ", 1, flags, off, 0xffffffff80000000 + paddr, paddr, filesz, memsz, 0x1000)
+        img[off:off + filesz] = bytes([0xcc if flags & 1 else 0xdd]) * filesz
+        off += filesz
+    p = ehsize + len(loads) * phsize
+    img[p:p + phsize] = struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(notes), len(notes), 4)
+    img[note_off:note_off + len(notes)] = notes
+    assert note_off + len(notes) <= data_off
+    return bytes(img)
+
+
+write("elf_pvh", "valid", elf_pvh())
+write("elf_pvh", "entry-8-bytes-no-initrd", elf_pvh(entry_size=8, initrd=0, extra_notes=False))
+write("elf_pvh", "big-initrd-small-ram", elf_pvh(initrd=0x800000, ram=0))
+write("elf_pvh", "cmdline-long", elf_pvh(cmdline_len=255))
+write("elf_pvh", "entry-in-data", elf_pvh(entry=0x200000))
+write("elf_pvh", "overlapping-loads", elf_pvh(loads=((0x100000, 0x2000, 0x2000, 5), (0x101000, 0x800, 0x800, 6))))
+write("elf_pvh", "bss-only-segment", elf_pvh(loads=((0x100000, 0x2000, 0x2000, 5), (0x300000, 0, 0x10000, 6))))

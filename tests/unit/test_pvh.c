@@ -198,6 +198,14 @@ static void test_phdrs(void)
 	phdr(img, PH_DATA)->p_offset = ~0ull - 0x100;
 	CHECK(refused(img, IMG_SIZE, "truncated"));
 	phdr(img, PH_DATA)->p_offset = DATA_OFF;
+	/*
+	 * Found by fuzz_elf_pvh: file bytes but no memory at all. Such a segment
+	 * was skipped as empty, yet the entry could point into it: code that is
+	 * never loaded.
+	 */
+	phdr(img, PH_TEXT)->p_memsz = 0;
+	CHECK(refused(img, IMG_SIZE, "more file bytes"));
+	phdr(img, PH_TEXT)->p_memsz = 0x2000;
 
 	/* no loadable segment at all */
 	phdr(img, PH_TEXT)->p_type = PT_NULL;
