@@ -49,11 +49,11 @@ static void check_parsed(size_t size, uint64_t min, uint64_t max, const struct e
 		if (s->filesz > s->memsz || __builtin_add_overflow(s->offset, s->filesz, &fend) ||
 		    fend > size)
 			fail("a segment's file bytes lie outside the file");
-		if (__builtin_add_overflow(s->paddr, s->memsz, &mend) || s->paddr < min || mend > max)
+		if (__builtin_add_overflow(s->paddr, s->memsz, &mend) || s->paddr < min ||
+		    mend > max)
 			fail("a segment lies outside the RAM it was checked against");
 		for (unsigned int j = 0; j < i; j++)
-			if (s->paddr < k->seg[j].paddr + k->seg[j].memsz &&
-			    k->seg[j].paddr < mend)
+			if (s->paddr < k->seg[j].paddr + k->seg[j].memsz && k->seg[j].paddr < mend)
 				fail("two accepted segments overlap");
 		if (s->paddr < start)
 			start = s->paddr;
@@ -104,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *ram;
 	static char cmdline[256];
-	struct boot_pvh_args a = { .image = data, .cmdline = cmdline };
-	struct gmem mem = { 0 };
+	struct boot_pvh_args a = {.image = data, .cmdline = cmdline};
+	struct gmem mem = {0};
 	struct elf_kernel k;
 	uint64_t ram_size, top;
 	char err[256];
