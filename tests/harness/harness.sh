@@ -55,8 +55,9 @@ qpid=
 tpid=
 # Never leave a QEMU behind, whatever way we leave (CTest timeouts send SIGTERM).
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+	# Under set -e a failed command here would replace the exit status.
+	if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null || true; fi
+	if [ -n "$tpid" ]; then kill "$tpid" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -14,7 +14,9 @@ minivmm=$1 kit=$2
 here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 watcher=
-trap '[ -n "$watcher" ] && kill $watcher 2>/dev/null; rm -rf "$stage"' EXIT
+# Under set -e a failing command in the EXIT trap becomes the script's status:
+# the watcher has usually finished by then, so its kill must not count.
+trap 'if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null || true; fi; rm -rf "$stage"' EXIT
 mkdir -p "$stage/integration" "$stage/harness"
 cp "$here/harness.sh" "$stage/harness/"
 cp "$here/../integration/run.sh" "$here/../integration/run-all.sh" "$stage/integration/"
