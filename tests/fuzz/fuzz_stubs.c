@@ -81,3 +81,24 @@ int irq_ioeventfd(int vm_fd, int efd, uint64_t addr, uint32_t len, bool assign)
 	fuzz_ioeventfds[i] = fuzz_ioeventfds[--fuzz_nioeventfds];
 	return 0;
 }
+
+static uint8_t *dev_config_at(void *dev, uint32_t off, uint32_t len, const char *what)
+{
+	struct fuzz_dev_config *c = dev;
+
+	if (len > 4 || off > c->size || len > c->size - off)
+		fuzz_fail(what);
+	return c->bytes + off;
+}
+
+void fuzz_dev_config_read(void *dev, uint32_t off, void *data, uint32_t len)
+{
+	memcpy(data, dev_config_at(dev, off, len, "config_read beyond the device's config space"),
+	       len);
+}
+
+void fuzz_dev_config_write(void *dev, uint32_t off, const void *data, uint32_t len)
+{
+	memcpy(dev_config_at(dev, off, len, "config_write beyond the device's config space"), data,
+	       len);
+}

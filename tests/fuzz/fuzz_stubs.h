@@ -29,6 +29,20 @@ extern unsigned int fuzz_nioeventfds;
 /* MSI routes pushed to "KVM" (irq_set_msi_route calls), for statistics and checks. */
 extern unsigned long fuzz_msi_routes;
 
+/*
+ * A stand-in device's configuration space, for the transport's config_read and
+ * config_write callbacks. It must be the first member of the target's stub
+ * device, whose pointer the transport passes. An access the transport should
+ * never make (past the size, wider than 4 bytes) is a finding.
+ */
+struct fuzz_dev_config {
+	uint8_t bytes[0x1000];
+	uint32_t size; /* at most sizeof(bytes) */
+};
+
+void fuzz_dev_config_read(void *dev, uint32_t off, void *data, uint32_t len);
+void fuzz_dev_config_write(void *dev, uint32_t off, const void *data, uint32_t len);
+
 /* Forgets the ioeventfds of the previous input. */
 void fuzz_stubs_reset(void);
 

@@ -45,31 +45,12 @@
 #define BAR_MSIX_PBA   0x5000
 
 struct stub_dev {
-	uint8_t config[0x1000];
-	uint32_t config_size;
+	struct fuzz_dev_config config; /* first: the accessors take the device pointer */
 	uint16_t num_queues, queue_max_size;
 	bool refuse;
 	bool active;
 	struct vpci_queue_cfg live[VPCI_MAX_QUEUES]; /* what activate was handed */
 };
-
-static void stub_config_read(void *dev, uint32_t off, void *data, uint32_t len)
-{
-	struct stub_dev *s = dev;
-
-	if (off + len > s->config_size || len > 4)
-		fuzz_fail("config_read beyond the device's config space");
-	memcpy(data, s->config + off, len);
-}
-
-static void stub_config_write(void *dev, uint32_t off, const void *data, uint32_t len)
-{
-	struct stub_dev *s = dev;
-
-	if (off + len > s->config_size || len > 4)
-		fuzz_fail("config_write beyond the device's config space");
-	memcpy(s->config + off, data, len);
-}
 
 static int stub_activate(void *dev, uint64_t features, const struct vpci_queue_cfg *q,
 			 unsigned int nq)
@@ -99,8 +80,8 @@ static void stub_reset(void *dev)
 }
 
 static const struct vpci_device_ops stub_ops = {
-	.config_read = stub_config_read,
-	.config_write = stub_config_write,
+	.config_read = fuzz_dev_config_read,
+	.config_write = fuzz_dev_config_write,
 	.activate = stub_activate,
 	.reset = stub_reset,
 };
@@ -216,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.queue_max_size = data[2] | data[3] << 8;
 	d.features = 1ull << 32 | (data[5] | data[6] << 8 | (uint32_t)data[7] << 16);
 	memset(&stub, 0, sizeof(stub));
-	stub.config_size = d.config_size;
+	stub.config.size = d.config_size;
 	stub.num_queues = d.num_queues;
 	stub.queue_max_size = d.queue_max_size;
 	stub.refuse = data[4] & 1;
