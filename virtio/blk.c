@@ -291,7 +291,13 @@ static struct vblk_slot *take_slot(struct vblk_queue *q)
 			q->inflight++;
 			return &q->slots[i];
 		}
-	return NULL; /* cannot happen: at most queue-size chains are outstanding */
+	/*
+	 * Not reached: vq_split_pop refuses more than queue-size chains
+	 * outstanding and the queue is at most VBLK_QUEUE_SIZE. Should it ever
+	 * be, drain_ring stops and the queue waits for a completion to free a
+	 * slot (the reap path serves it again), rather than spinning.
+	 */
+	return NULL;
 }
 
 /* One request: parse, then finish it now or hand it to the backend. */
@@ -331,15 +337,18 @@ static void handle_chain(struct vblk *b, struct vblk_queue *q, struct vblk_slot 
 		complete(q, s, -EIO);
 }
 
-/* Pops every available chain of q and starts it; nothing is submitted yet. */
-static void drain_ring(struct vblk *b, struct vblk_queue *q)
+/*
+ * Pops every available chain of q and starts it; nothing is submitted yet.
+ * False if it stopped for want of a free slot.
+ */
+static bool drain_ring(struct vblk *b, struct vblk_queue *q)
 {
 	for (;;) {
 		struct vblk_slot *s = take_slot(q);
 		int r;
 
 		if (!s)
-			break;
+			return false;
 		r = vq_split_pop(&q->vq, &s->chain);
 		if (r <= 0) {
 			s->busy = false;
@@ -355,7 +364,7 @@ static void drain_ring(struct vblk *b, struct vblk_queue *q)
 				q->completed = true;
 				continue;
 			}
-			break;
+			return true;
 		}
 		s->q = q;
 		handle_chain(b, q, s);
@@ -373,17 +382,17 @@ static void serve_queues(struct vblk *b, uint32_t mask)
 	uint32_t todo = mask;
 
 	while (todo) {
-		uint32_t again = 0;
+		uint32_t again = 0, starved = 0;
 
 		for (unsigned int i = 0; i < b->nq; i++)
-			if (todo & (1u << i))
-				drain_ring(b, &b->queues[i]);
+			if ((todo & (1u << i)) && !drain_ring(b, &b->queues[i]))
+				starved |= 1u << i;
 		blkfile_submit(&b->file);
 		b->batches++;
 		for (unsigned int i = 0; i < b->nq; i++)
 			if ((todo & (1u << i)) && vq_split_arm_notify(&b->queues[i].vq))
 				again |= 1u << i;
-		todo = again;
+		todo = again & ~starved;
 	}
 	for (unsigned int i = 0; i < b->nq; i++)
 		if ((mask & (1u << i)) && b->queues[i].completed)

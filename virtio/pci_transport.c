@@ -352,15 +352,12 @@ static void bar_read(void *opaque, uint64_t offset, void *data, uint32_t len)
 		return;
 	pthread_mutex_lock(&v->lock);
 	if (off < BAR_ISR) {
-		uint32_t base = off & ~3u;
-
-		/* Registers are 1, 2 or 4 bytes wide; take the right bytes of the containing dword. */
-		if (off == VIRTIO_PCI_COMMON_STATUS || off == VIRTIO_PCI_COMMON_CFGGENERATION)
-			val = common_read(v, off);
-		else if (len == 2 && (off & 3) == 2)
-			val = common_read(v, off);
-		else
-			val = common_read(v, base);
+		/*
+		 * Keyed on the register an access starts at, as writes are: drivers
+		 * use each register's own width (4.1.3.1); a narrower read gets its
+		 * low bytes, one starting inside a register reads zero.
+		 */
+		val = common_read(v, off);
 	} else if (off < BAR_DEVICE) {
 		if (off == BAR_ISR)
 			val = atomic_exchange(&v->isr, 0); /* reading the ISR clears it (4.1.4.5) */

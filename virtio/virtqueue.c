@@ -223,6 +223,18 @@ int vq_split_pop(struct vq_split *q, struct vq_desc_chain *c)
 		q->broken = true;
 		return -EIO;
 	}
+	/*
+	 * A head is the driver's again only once it is in the used ring, so at
+	 * most size chains are available or in flight (avail idx - used idx).
+	 * More means it published again heads the device still holds: a device
+	 * that kept popping would have more requests in flight than it has
+	 * slots for (virtio-blk's I/O thread spun forever there, unable to pop
+	 * and unable to sleep). The same damage to the ring as above.
+	 */
+	if ((uint16_t)(avail_idx - q->used_idx) > q->size) {
+		q->broken = true;
+		return -EIO;
+	}
 	head = guest_load16(&q->avail->ring[q->last_avail_idx & (q->size - 1)]);
 	if (head >= q->size) {
 		/* No valid id to hand back: the driver would reject it as out of range. */
