@@ -85,7 +85,6 @@ mkdisk() {
 	dd if=/dev/zero of="$1" bs=1M count="$2" 2>/dev/null || fail "cannot create $1"
 }
 
-# host_read FILE OFFSET LEN: bytes of a disk image, read on this side.
 # fio_tools_disk IMG: a read-only ext4 image with fio and the libraries it links,
 # for the guest to mount (the dynamic loader lists them: busybox has no ldd).
 fio_tools_disk() {
@@ -100,6 +99,7 @@ fio_tools_disk() {
 	rm -rf "$_ftd"
 }
 
+# host_read FILE OFFSET LEN: bytes of a disk image, read on this side.
 host_read() {
 	dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null
 }
@@ -107,6 +107,43 @@ host_read() {
 # stat_value NAME: a number from minivmm's --stats lines (e.g. notify_exits).
 stat_value() {
 	sed -n "s/.*stats:.* $1=\([0-9]*\).*/\1/p" "$OUT" | head -1
+}
+
+# The O_DIRECT pattern check of t_disk_io.sh and t_disk_uring.sh (one per
+# backend). pattern_disk IMG: a 64 MiB image starting with "host-sector-0".
+# PATTERN_SCRIPT (guest side, on vda): prints size, serial and the first 13
+# bytes, writes "pattern-N" into 4 KiB block N+1 for N = 0, 100, 4095 with
+# O_DIRECT, reads block 101 back. expect_patterns IMG SERIAL: the guest saw
+# what the host wrote, and the host file has each pattern at its offset.
+pattern_disk() {
+	mkdisk "$1" 64
+	printf 'host-sector-0' | dd of="$1" conv=notrunc 2>/dev/null
+}
+PATTERN_SCRIPT='
+cat /sys/block/vda/size /sys/block/vda/serial; echo
+head -c 13 /dev/vda; echo
+for o in 0 100 4095; do
+	printf "pattern-$o" | dd of=/dev/vda bs=4096 seek=$((o + 1)) conv=sync oflag=direct 2>/dev/null
+done
+echo "readback $(dd if=/dev/vda bs=4096 skip=101 count=1 iflag=direct 2>/dev/null | head -c 11)"
+'
+expect_patterns() {
+	expect_output "^131072"
+	expect_output "$2"
+	expect_output "host-sector-0"
+	expect_output "readback pattern-100"
+	for o in 0 100 4095; do
+		got=$(host_read "$1" $(((o + 1) * 4096)) 12 | tr -d '\0')
+		[ "$got" = "pattern-$o" ] || fail "host file at block $((o + 1)): '$got', want 'pattern-$o'"
+	done
+}
+
+# expect_kernel_paths: --stats counted doorbells and interrupts, and no
+# doorbell exited to user space (ioeventfd and irqfd did the work in KVM).
+expect_kernel_paths() {
+	[ "$(stat_value doorbells)" -gt 0 ] || fail "no doorbells counted"
+	[ "$(stat_value notify_exits)" = 0 ] || fail "$(stat_value notify_exits) doorbells exited to user space"
+	[ "$(stat_value interrupts)" -gt 0 ] || fail "no interrupts counted"
 }
 
 # vm_bg SCRIPT [options...]: like vm_script, in the background; VM_PID is minivmm's pid.
