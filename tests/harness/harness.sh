@@ -18,13 +18,16 @@
 # QEMU is a test tool, never a dependency of minivmm.
 #
 # Exit statuses of the script itself: CMD's status, or 1 for missing tools or
-# input, 97 when kvm_amd did not load inside, 96 without a scratch disk, 98 when the VM never reached its
+# input, 97 when kvm_amd did not load inside, 96 without a scratch disk, 95 when kvm-hold could not
+# hold a VM (kvm_hold.c: it keeps the kernel from live-patching itself at every nested guest), 98 when the VM never reached its
 # init or stopped without a status (it reset or powered off early), 99 when it stopped responding
 # (no heartbeat for HARNESS_STALL s, default 150), 124 when HARNESS_TIMEOUT (default 1500 s) expired.
 # Why 99 exists: a nested guest under TCG's SVM emulation can, rarely, freeze the harness VM's
 # own kernel (seen: 1200 s of silence, the in-VM per-test watchdog stopped too). Its init writes
 # a heartbeat to a second serial port every 10 s; when that stops, the VM is stopped at once,
-# and callers (tests/integration/run.sh) may rerun what got no verdict in a fresh VM.
+# and callers (tests/integration/run.sh) may rerun what got no verdict in a fresh VM. The two
+# freezes looked at closely had CPU 0 stuck on the NOP in __schedule that KVM's first VM
+# flips (preempt_notifier_key), so init now keeps one VM alive throughout (kvm-hold).
 # HARNESS_MEMORY (default 4G) sizes the VM; HARNESS_CPU (default max,-erms,-fsrm)
 # is its -cpu (e.g. add ,-svm to see the no-nested-KVM failure).
 set -euo pipefail
@@ -81,6 +84,9 @@ for applet in $(/bin/busybox --list); do
 	[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 copy_prog "$minivmm" /bin/minivmm
+# kvm-hold (kvm_hold.c says why): static, so it needs nothing else in the VM.
+${CC:-cc} -static -O2 -Wall -Werror -o "$root/bin/kvm-hold" "$(dirname "$0")/kvm_hold.c" ||
+	{ say "cannot build kvm-hold (a C compiler and static libc are needed)"; exit 1; }
 # Busybox sh runs its own applets before $PATH, so real tools live under /opt
 # and tests call them by full path ($TOOLS/mke2fs).
 for p in mke2fs e2fsck debugfs fio dmsetup losetup; do
@@ -133,6 +139,8 @@ if [ ! -c /dev/kvm ] || ! grep -q '^kvm_amd ' /proc/modules; then
 elif ! /opt/tools/mke2fs -q -t ext4 -O ^has_journal /dev/ram0 || ! mount /dev/ram0 /work; then
 	echo "harness: no ext4 scratch disk on /dev/ram0"
 	st=96
+elif ! kvm-hold; then
+	st=95
 else
 	echo "harness: up at $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) CPUs, KVM ready (kvm_amd)"
 	export MINIVMM=/bin/minivmm KIT=/kit WORK=/work TOOLS=/opt/tools

@@ -18,7 +18,7 @@ watcher=
 # the watcher has usually finished by then, so its kill must not count.
 trap 'if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null || true; fi; rm -rf "$stage"' EXIT
 mkdir -p "$stage/integration" "$stage/harness"
-cp "$here/harness.sh" "$stage/harness/"
+cp "$here/harness.sh" "$here/kvm_hold.c" "$stage/harness/"
 cp "$here/../integration/run.sh" "$here/../integration/run-all.sh" "$stage/integration/"
 t=$stage/integration
 echo 'exit 0' >"$t/t_a.sh"
